@@ -1,0 +1,41 @@
+# Paritrana: `make run` plays a demo cycle and serves the APIs; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(abspath $(VENV))/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+export PYTHON := $(PY)
+
+.PHONY: venv up down run test test-unit test-integration schemas clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(firstword $(shell command -v python3.11 python3)) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+up: venv
+	deploy/local/up.sh
+
+down:
+	deploy/local/down.sh
+
+run: venv
+	$(PY) -m shared.demo
+
+schemas: venv
+	$(PY) -m shared.schemagen
+
+test-unit: venv
+	$(PY) -m pytest -m "not infra" -q
+
+test-integration: venv
+	$(PY) -m pytest -m infra -q
+
+# Starts Kafka and FerretDB, runs everything, and stops them again whatever the outcome.
+test: venv
+	deploy/local/up.sh
+	$(PY) -m pytest -q; status=$$?; deploy/local/down.sh; exit $$status
+
+clean: down
+	rm -rf $(VENV) var

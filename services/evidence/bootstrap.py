@@ -1,0 +1,17 @@
+from services.evidence.domain import CandidateEvidence
+from services.evidence.http import routes
+from shared.directory import CandidateDirectory, CycleDirectory
+from shared.http import create_app
+from shared.projection import project
+from shared.runtime import ServiceSpec
+
+spec = ServiceSpec(
+    name="evidence",
+    aggregates=[CandidateEvidence()],
+    follows=["registration"],
+    reactions=lambda rt: [project(CycleDirectory(), rt.store), project(CandidateDirectory(), rt.store)],
+)
+
+
+def app():
+    return create_app(spec, routes)

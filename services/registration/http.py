@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+
+from services.registration.domain import OpenCycle, RegisterCandidate
+from shared.contracts.cycle_config import CycleConfig
+from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, runtime
+from shared.runtime import Runtime
+
+Rt = Annotated[Runtime, Depends(runtime)]
+
+
+def routes() -> APIRouter:
+    router = APIRouter(tags=["registration"])
+
+    @router.post("/cycles", status_code=201)
+    async def open_cycle(
+        config: CycleConfig, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
+    ):
+        return accepted(await rt.submit(OpenCycle(config=config), who, cid, idempotency_key))
+
+    @router.post("/candidates", status_code=201)
+    async def register_candidate(
+        body: RegisterCandidate, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
+    ):
+        return accepted(await rt.submit(body, who, cid, idempotency_key))
+
+    @router.get("/cycles/{cycle_id}")
+    async def get_cycle(cycle_id: str, rt: Rt):
+        doc = await rt.store.get("aggregates", f"cycle/{cycle_id}")
+        if doc is None:
+            raise HTTPException(404, f"no cycle {cycle_id}")
+        return doc["state"]["config"]
+
+    @router.get("/candidates/{candidate_id}")
+    async def get_candidate(candidate_id: str, rt: Rt):
+        doc = await rt.store.get("aggregates", f"candidate/{candidate_id}")
+        if doc is None:
+            raise HTTPException(404, f"no candidate {candidate_id}")
+        return doc["state"]["registered"]
+
+    return router

@@ -1,0 +1,1 @@
+"""Paritrana's common library: event envelope, contracts, ports and adapters, wiring."""

@@ -1,0 +1,53 @@
+"""A small HTTP client for the services' APIs, used by the demo, the tests and the CLI."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+
+class ApiError(RuntimeError):
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"{response.request.method} {response.request.url} -> {response.status_code}: {response.text}")
+        self.response = response
+
+
+class Api:
+    def __init__(self, urls: dict[str, str], actor_id: str, role: str) -> None:
+        self._urls = urls
+        self._headers = {"X-Actor-Id": actor_id, "X-Actor-Role": role}
+        self._http = httpx.Client(timeout=30)
+
+    def as_actor(self, actor_id: str, role: str) -> Api:
+        return Api(self._urls, actor_id, role)
+
+    def post(self, service: str, path: str, body: dict[str, Any], key: str | None = None, **params) -> dict:
+        headers = {**self._headers, "Idempotency-Key": key or uuid.uuid4().hex}
+        response = self._http.post(f"{self._urls[service]}{path}", json=body, headers=headers, params=params)
+        if response.status_code >= 400:
+            raise ApiError(response)
+        return response.json()
+
+    def get(self, service: str, path: str) -> dict:
+        response = self._http.get(f"{self._urls[service]}{path}", headers=self._headers)
+        if response.status_code >= 400:
+            raise ApiError(response)
+        return response.json()
+
+    def wait_for(self, service: str, path: str, until: Callable[[dict], bool] = bool, timeout: float = 30) -> dict:
+        """Poll a read model until it shows what is expected (projections are eventually consistent)."""
+        deadline, last = time.monotonic() + timeout, None
+        while time.monotonic() < deadline:
+            try:
+                last = self.get(service, path)
+                if until(last):
+                    return last
+            except ApiError as exc:
+                if exc.response.status_code != 404:
+                    raise
+            time.sleep(0.1)
+        raise TimeoutError(f"{service}{path} did not reach the expected state in {timeout}s; last: {last}")

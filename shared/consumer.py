@@ -1,0 +1,95 @@
+"""Consumer loops: handle each record, dead-letter poison, commit only after the effect is stored."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+
+from pymongo.errors import PyMongoError
+
+from shared.logging import clear_context, get_logger
+from shared.metrics import CONSUMED, DEAD_LETTERS, HANDLER_SECONDS
+from shared.ports import EventLog, Record, Unavailable
+
+log = get_logger(__name__)
+Handler = Callable[[Record], Awaitable[None]]
+TRANSIENT = (Unavailable, PyMongoError, OSError, asyncio.TimeoutError)
+MAX_ATTEMPTS = 5
+
+
+class DeadLetters:
+    def __init__(self, service: str, log_: EventLog, topic: str) -> None:
+        self._service, self._log, self.topic = service, log_, topic
+
+    async def send(self, record: Record, reason: str) -> None:
+        headers = {
+            "reason": reason,
+            "source_topic": record.topic,
+            "source_partition": str(record.partition),
+            "source_offset": str(record.offset),
+        }
+        await self._log.append(self.topic, record.key or "none", record.value, headers)
+        DEAD_LETTERS.labels(self._service, record.topic).inc()
+        log.warning("dead letter", **headers)
+
+
+class ConsumerLoop:
+    """Runs until stopped: poll, handle in order, commit. A failing record is retried in place."""
+
+    def __init__(
+        self,
+        service: str,
+        log_: EventLog,
+        group: str,
+        topics: Sequence[str],
+        handler: Handler,
+        dead_letters: DeadLetters,
+    ) -> None:
+        self._service = service
+        self._log = log_
+        self._group = group
+        self._topics = list(topics)
+        self._handler = handler
+        self._dead_letters = dead_letters
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            subscription = self._log.subscribe(self._group, self._topics)
+            try:
+                await self._consume(subscription)
+            except TRANSIENT as exc:
+                # resubscribing resumes from the last commit, so nothing after the failure is skipped
+                log.warning("consumer waiting for its backends", error=str(exc)[:200])
+                await asyncio.sleep(1)
+            finally:
+                with contextlib.suppress(Exception):
+                    await subscription.close()
+
+    async def _consume(self, subscription) -> None:
+        while not self._stopping.is_set():
+            records = await subscription.poll(max_records=500, timeout=0.2)
+            for record in records:
+                await self._handle(record)
+            await subscription.commit(records)
+
+    async def _handle(self, record: Record) -> None:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            clear_context()
+            try:
+                with HANDLER_SECONDS.labels(self._service, record.topic).time():
+                    await self._handler(record)
+                CONSUMED.labels(self._service, record.topic).inc()
+                return
+            except TRANSIENT:
+                raise
+            except Exception as exc:  # a bug or bad data: retry a little, then park it
+                log.exception("handler failed", topic=record.topic, offset=record.offset, attempt=attempt)
+                if attempt == MAX_ATTEMPTS:
+                    await self._dead_letters.send(record, f"handler failed: {exc!r}"[:500])
+                else:
+                    await asyncio.sleep(0.05 * attempt)
+
+    def stop(self) -> None:
+        self._stopping.set()

@@ -1,0 +1,111 @@
+"""A cycle's configuration: categories and their versioned rubrics. Data, never code."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.contracts.base import ID_PATTERN
+
+Id = Field(pattern=ID_PATTERN)
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CoverageBand(Frozen):
+    """A coverage ratio at or above `min_ratio` earns `score` (the highest band that fits wins)."""
+
+    min_ratio: float = Field(ge=0, le=1)
+    score: float
+
+
+class CoverageRule(Frozen):
+    id: str = Id
+    version: int = Field(ge=1)
+    bands: list[CoverageBand] = Field(min_length=1)
+
+
+class Indicator(Frozen):
+    id: str = Id
+    name: str = Field(min_length=1)
+    weight: float = Field(gt=0, le=1)
+    method: Literal["judged", "computed", "interview"]
+    rule: CoverageRule | None = None
+
+    @model_validator(mode="after")
+    def _rule_for_computed(self) -> Indicator:
+        if (self.method == "computed") != (self.rule is not None):
+            raise ValueError("a computed indicator needs a rule, and only a computed one has one")
+        return self
+
+
+class Scale(Frozen):
+    min: float = 0
+    max: float = 100
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scale:
+        if self.min >= self.max:
+            raise ValueError("scale min must be below max")
+        return self
+
+
+class Rubric(Frozen):
+    version: int = Field(ge=1)
+    scale: Scale = Scale()
+    indicators: list[Indicator] = Field(min_length=1)
+    aggregation: Literal["mean", "median"] = "mean"
+    min_assessors: int = Field(default=1, ge=1)
+    shortlist_size: int = Field(default=5, ge=1)
+    national_nominees: int = Field(default=1, ge=1)
+    tie_break: list[str] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rubric:
+        ids = [i.id for i in self.indicators]
+        if len(set(ids)) != len(ids):
+            raise ValueError("indicator ids must be unique")
+        if abs(sum(i.weight for i in self.indicators) - 1) > 1e-9:
+            raise ValueError("indicator weights must add up to 1")
+        unknown = set(self.tie_break) - set(ids)
+        if unknown:
+            raise ValueError(f"tie_break names unknown indicators: {sorted(unknown)}")
+        for indicator in self.indicators:
+            for band in indicator.rule.bands if indicator.rule else []:
+                if not self.scale.min <= band.score <= self.scale.max:
+                    raise ValueError(f"band score {band.score} of {indicator.id} is outside the scale")
+        return self
+
+    def indicator(self, indicator_id: str) -> Indicator | None:
+        return next((i for i in self.indicators if i.id == indicator_id), None)
+
+
+class Category(Frozen):
+    id: str = Id
+    name: str = Field(min_length=1)
+    segment: Literal["government", "business"]
+    level: Literal["province", "regency_city", "village", "business", "public_service"]
+    sector: str | None = None
+    size: str | None = None
+    rubric: Rubric
+
+
+class CycleConfig(Frozen):
+    cycle_id: str = Id
+    edition_year: int = Field(ge=2017, le=2100)
+    name: str = Field(min_length=1)
+    config_version: int = Field(default=1, ge=1)
+    categories: list[Category] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_categories(self) -> CycleConfig:
+        ids = [c.id for c in self.categories]
+        if len(set(ids)) != len(ids):
+            raise ValueError("category ids must be unique")
+        return self
+
+    def category(self, category_id: str) -> Category | None:
+        return next((c for c in self.categories if c.id == category_id), None)

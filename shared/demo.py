@@ -1,0 +1,51 @@
+"""`make run`: start the five services, play the demo cycle, print the leaderboard, keep serving."""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+import time
+from pathlib import Path
+
+from shared.client import Api
+from shared.launcher import DEFAULT_PORTS, cluster
+from shared.scenario import play_demo
+from shared.settings import Settings
+
+
+def print_leaderboard(board: dict) -> None:
+    print(f"\nProvincial leaderboard: cycle {board['cycle_id']}, {board['category_id']}, {board['province']}")
+    print(f"{'rank':>4}  {'candidate':<22} {'total':>8}  indicators")
+    for row in board["ranked"]:
+        scores = ", ".join(f"{k} {v:g}" for k, v in row["indicators"].items())
+        print(f"{row['rank']:>4}  {row['name']:<22} {row['total']:>8.2f}  {scores}")
+    for row in board["incomplete"]:
+        print(f"   -  {row['name']:<22} {'incomplete':>8}  missing: {', '.join(row['missing'])}")
+
+
+def main() -> None:
+    settings = Settings()
+    data_dir = Path(tempfile.mkdtemp(prefix="paritrana-demo-")) if settings.backend == "embedded" else Path("var")
+    namespace = f"demo{int(time.time())}"
+    env = {"PARITRANA_DATA_DIR": str(data_dir), "PARITRANA_NAMESPACE": namespace}
+    services = cluster(env, data_dir / "logs", DEFAULT_PORTS)
+    print(f"Starting the five services on the {settings.backend} backend (namespace {namespace}) ...")
+    services.start()
+    try:
+        api = Api({name: services.url(name) for name in services.services}, "demo", "organiser")
+        print_leaderboard(play_demo(api))
+        print("\nServing (Ctrl-C to stop):")
+        for name, service in services.services.items():
+            print(f"  {name:<13} {service.url}/docs")
+        print(f"  logs in {data_dir / 'logs'}")
+        if os.environ.get("PARITRANA_DEMO_SERVE", "1") == "1":
+            stop = {signal.SIGINT, signal.SIGTERM}
+            signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+            signal.sigwait(stop)
+    finally:
+        services.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+"""The embedded event log: topics, partitions, offsets and consumer groups in one SQLite file.
+
+Several processes may share the file. A consumer group holds a lease per topic, so one
+member at a time reads it (the embedded path trades parallelism for having no server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+import uuid
+import zlib
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+from shared.ports import EventLog, Record, Subscription, TopicSpec
+from shared.sqlite_file import SqliteFile
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS topics (name TEXT PRIMARY KEY, partitions INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    topic TEXT NOT NULL, partition INTEGER NOT NULL, "offset" INTEGER NOT NULL,
+    key TEXT NOT NULL, value BLOB NOT NULL, headers TEXT NOT NULL, appended_at REAL NOT NULL,
+    PRIMARY KEY (topic, partition, "offset")
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS committed (
+    grp TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, "offset" INTEGER NOT NULL,
+    PRIMARY KEY (grp, topic, partition)
+);
+CREATE TABLE IF NOT EXISTS leases (
+    grp TEXT NOT NULL, topic TEXT NOT NULL, owner TEXT NOT NULL, expires REAL NOT NULL,
+    PRIMARY KEY (grp, topic)
+);
+"""
+
+LEASE_SECONDS = 10.0
+
+
+def partition_for(key: str, partitions: int) -> int:
+    return zlib.crc32(key.encode()) % partitions
+
+
+class UnknownTopic(LookupError):
+    pass
+
+
+class EmbeddedEventLog(EventLog):
+    def __init__(self, path: Path) -> None:
+        self._db = SqliteFile(path)
+        self._partitions: dict[str, int] = {}
+
+    async def start(self) -> None:
+        await self._db.open(SCHEMA)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def ensure_topics(self, specs: Sequence[TopicSpec]) -> None:
+        def _create(conn: sqlite3.Connection) -> None:
+            for spec in specs:
+                conn.execute(
+                    "INSERT OR IGNORE INTO topics (name, partitions) VALUES (?, ?)",
+                    (spec.name, spec.partitions),
+                )
+
+        await self._db.transaction(_create)
+
+    async def partitions(self, topic: str) -> int:
+        if topic not in self._partitions:
+            row = await self._db.run(
+                lambda: self._db.conn.execute(
+                    "SELECT partitions FROM topics WHERE name = ?", (topic,)
+                ).fetchone()
+            )
+            if row is None:
+                raise UnknownTopic(f"topic {topic!r} does not exist")
+            self._partitions[topic] = row[0]
+        return self._partitions[topic]
+
+    async def append(
+        self, topic: str, key: str, value: bytes, headers: dict[str, str] | None = None
+    ) -> tuple[int, int]:
+        partition = partition_for(key, await self.partitions(topic))
+        encoded_headers = json.dumps(headers or {})
+
+        def _append(conn: sqlite3.Connection) -> int:
+            row = conn.execute(
+                'SELECT COALESCE(MAX("offset") + 1, 0) FROM records WHERE topic = ? AND partition = ?',
+                (topic, partition),
+            ).fetchone()
+            conn.execute(
+                "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (topic, partition, row[0], key, value, encoded_headers, time.time()),
+            )
+            return int(row[0])
+
+        return partition, await self._db.transaction(_append)
+
+    def subscribe(self, group: str, topics: Sequence[str]) -> Subscription:
+        return EmbeddedSubscription(self, group, list(topics))
+
+    async def read_all(self, topic: str) -> AsyncIterator[Record]:
+        ends = await self.end_offsets(topic)
+        for partition, end in sorted(ends.items()):
+            offset = 0
+            while offset < end:
+                batch = await self.fetch(topic, partition, offset, min(1000, end - offset))
+                for record in batch:
+                    yield record
+                offset = batch[-1].offset + 1
+
+    async def fetch(self, topic: str, partition: int, offset: int, limit: int) -> list[Record]:
+        rows = await self._db.run(
+            lambda: self._db.conn.execute(
+                'SELECT "offset", key, value, headers FROM records '
+                'WHERE topic = ? AND partition = ? AND "offset" >= ? ORDER BY "offset" LIMIT ?',
+                (topic, partition, offset, limit),
+            ).fetchall()
+        )
+        return [Record(topic, partition, o, k, bytes(v), json.loads(h)) for o, k, v, h in rows]
+
+    async def end_offsets(self, topic: str) -> dict[int, int]:
+        count = await self.partitions(topic)
+        rows = await self._db.run(
+            lambda: self._db.conn.execute(
+                'SELECT partition, MAX("offset") + 1 FROM records WHERE topic = ? GROUP BY partition',
+                (topic,),
+            ).fetchall()
+        )
+        ends = dict.fromkeys(range(count), 0)
+        ends.update({p: e for p, e in rows})
+        return ends
+
+    async def ping(self) -> None:
+        await self._db.run(lambda: self._db.conn.execute("SELECT 1").fetchone())
+
+    async def take_lease(self, group: str, topic: str, owner: str) -> bool:
+        def _take(conn: sqlite3.Connection) -> bool:
+            now = time.time()
+            row = conn.execute(
+                "SELECT owner, expires FROM leases WHERE grp = ? AND topic = ?", (group, topic)
+            ).fetchone()
+            if row is not None and row[0] != owner and row[1] > now:
+                return False
+            conn.execute(
+                "INSERT OR REPLACE INTO leases VALUES (?, ?, ?, ?)",
+                (group, topic, owner, now + LEASE_SECONDS),
+            )
+            return True
+
+        return await self._db.transaction(_take)
+
+    async def release_lease(self, group: str, topic: str, owner: str) -> None:
+        await self._db.transaction(
+            lambda conn: conn.execute(
+                "DELETE FROM leases WHERE grp = ? AND topic = ? AND owner = ?", (group, topic, owner)
+            )
+        )
+
+    async def committed(self, group: str, topic: str) -> dict[int, int]:
+        rows = await self._db.run(
+            lambda: self._db.conn.execute(
+                'SELECT partition, "offset" FROM committed WHERE grp = ? AND topic = ?', (group, topic)
+            ).fetchall()
+        )
+        positions = dict.fromkeys(range(await self.partitions(topic)), 0)
+        positions.update(dict(rows))
+        return positions
+
+    async def commit(self, group: str, positions: dict[tuple[str, int], int]) -> None:
+        def _commit(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "INSERT OR REPLACE INTO committed VALUES (?, ?, ?, ?)",
+                [(group, t, p, o) for (t, p), o in positions.items()],
+            )
+
+        await self._db.transaction(_commit)
+
+
+class EmbeddedSubscription(Subscription):
+    def __init__(self, log: EmbeddedEventLog, group: str, topics: list[str]) -> None:
+        self._log = log
+        self._group = group
+        self._topics = topics
+        self._owner = uuid.uuid4().hex
+        self._positions: dict[str, dict[int, int]] = {}  # topic -> partition -> next offset
+        self._lease_checked = 0.0
+
+    async def _refresh_leases(self) -> None:
+        if time.monotonic() - self._lease_checked < LEASE_SECONDS / 3:
+            return
+        self._lease_checked = time.monotonic()
+        for topic in self._topics:
+            if await self._log.take_lease(self._group, topic, self._owner):
+                if topic not in self._positions:
+                    self._positions[topic] = await self._log.committed(self._group, topic)
+            else:
+                self._positions.pop(topic, None)
+
+    async def poll(self, max_records: int = 500, timeout: float = 0.2) -> list[Record]:
+        deadline = time.monotonic() + timeout
+        while True:
+            await self._refresh_leases()
+            records = await self._fetch(max_records)
+            if records or time.monotonic() >= deadline:
+                return records
+            await asyncio.sleep(min(0.02, max(0.0, deadline - time.monotonic())))
+
+    async def _fetch(self, max_records: int) -> list[Record]:
+        records: list[Record] = []
+        for topic, partitions in self._positions.items():
+            for partition, offset in partitions.items():
+                batch = await self._log.fetch(topic, partition, offset, max_records - len(records))
+                if batch:
+                    partitions[partition] = batch[-1].offset + 1
+                    records.extend(batch)
+                if len(records) >= max_records:
+                    return records
+        return records
+
+    async def commit(self, records: Sequence[Record]) -> None:
+        positions: dict[tuple[str, int], int] = {}
+        for record in records:
+            slot = (record.topic, record.partition)
+            positions[slot] = max(positions.get(slot, 0), record.offset + 1)
+        if positions:
+            await self._log.commit(self._group, positions)
+
+    async def close(self) -> None:
+        for topic in list(self._positions):
+            await self._log.release_lease(self._group, topic, self._owner)
+        self._positions.clear()

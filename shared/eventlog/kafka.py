@@ -1,0 +1,172 @@
+"""The Kafka event log: aiokafka idempotent producer (acks=all), consumer groups, explicit commits."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+from aiokafka.structs import OffsetAndMetadata
+
+from shared.ports import EventLog, Record, Subscription, TopicSpec, Unavailable
+
+
+def _headers(raw: Sequence[tuple[str, bytes]] | None) -> dict[str, str]:
+    return {k: v.decode() for k, v in raw or ()}
+
+
+def _record(message) -> Record:
+    return Record(
+        message.topic,
+        message.partition,
+        message.offset,
+        message.key.decode() if message.key else "",
+        message.value,
+        _headers(message.headers),
+    )
+
+
+class KafkaEventLog(EventLog):
+    def __init__(self, bootstrap: str, client_id: str = "paritrana") -> None:
+        self._bootstrap = bootstrap
+        self._client_id = client_id
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap,
+            client_id=self._client_id,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=2,
+        )
+        try:
+            await producer.start()
+        except KafkaError as exc:
+            await producer.stop()
+            raise Unavailable(f"Kafka at {self._bootstrap} unreachable: {exc}") from exc
+        self._producer = producer
+
+    async def close(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    def _admin(self) -> AIOKafkaAdminClient:
+        return AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=self._client_id)
+
+    async def ensure_topics(self, specs: Sequence[TopicSpec]) -> None:
+        admin = self._admin()
+        await admin.start()
+        try:
+            existing = set(await admin.list_topics())
+            missing = [
+                NewTopic(
+                    name=s.name,
+                    num_partitions=s.partitions,
+                    replication_factor=1,
+                    topic_configs={"retention.ms": str(s.retention_ms)},
+                )
+                for s in specs
+                if s.name not in existing
+            ]
+            if missing:
+                try:
+                    await admin.create_topics(missing)
+                except TopicAlreadyExistsError:
+                    pass  # another service created it first
+        finally:
+            await admin.close()
+
+    async def append(
+        self, topic: str, key: str, value: bytes, headers: dict[str, str] | None = None
+    ) -> tuple[int, int]:
+        if self._producer is None:
+            raise RuntimeError("event log not started")
+        try:
+            meta = await self._producer.send_and_wait(
+                topic,
+                value=value,
+                key=key.encode(),
+                headers=[(k, v.encode()) for k, v in (headers or {}).items()],
+            )
+        except KafkaError as exc:
+            raise Unavailable(f"append to {topic} failed: {exc}") from exc
+        return meta.partition, meta.offset
+
+    def subscribe(self, group: str, topics: Sequence[str]) -> Subscription:
+        return KafkaSubscription(self._bootstrap, group, list(topics))
+
+    async def read_all(self, topic: str) -> AsyncIterator[Record]:
+        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            consumer.assign(partitions)
+            ends = await consumer.end_offsets(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            remaining = {tp for tp in partitions if ends[tp] > 0}
+            while remaining:
+                batches = await consumer.getmany(*remaining, timeout_ms=500, max_records=5000)
+                for tp, messages in batches.items():
+                    for message in messages:
+                        if message.offset < ends[tp]:
+                            yield _record(message)
+                    if messages and messages[-1].offset + 1 >= ends[tp]:
+                        remaining.discard(tp)
+        finally:
+            await consumer.stop()
+
+    async def end_offsets(self, topic: str) -> dict[int, int]:
+        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap)
+        await consumer.start()
+        try:
+            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            ends = await consumer.end_offsets(partitions)
+            return {tp.partition: offset for tp, offset in ends.items()}
+        finally:
+            await consumer.stop()
+
+    async def ping(self) -> None:
+        admin = self._admin()
+        try:
+            await admin.start()
+            await admin.list_topics()
+        except (KafkaError, KafkaConnectionError, OSError) as exc:
+            raise Unavailable(f"Kafka at {self._bootstrap} unreachable: {exc}") from exc
+        finally:
+            await admin.close()
+
+
+class KafkaSubscription(Subscription):
+    def __init__(self, bootstrap: str, group: str, topics: list[str]) -> None:
+        self._consumer = AIOKafkaConsumer(
+            *topics,
+            bootstrap_servers=bootstrap,
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            metadata_max_age_ms=5000,
+        )
+        self._started = False
+
+    async def poll(self, max_records: int = 500, timeout: float = 0.2) -> list[Record]:
+        if not self._started:
+            await self._consumer.start()
+            self._started = True
+        batches = await self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=max_records)
+        return [_record(m) for messages in batches.values() for m in messages]
+
+    async def commit(self, records: Sequence[Record]) -> None:
+        offsets: dict[TopicPartition, int] = {}
+        for record in records:
+            tp = TopicPartition(record.topic, record.partition)
+            offsets[tp] = max(offsets.get(tp, 0), record.offset + 1)
+        if offsets:
+            await self._consumer.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()})
+
+    async def close(self) -> None:
+        if self._started:
+            await self._consumer.stop()
+            self._started = False

@@ -1,0 +1,114 @@
+"""The FastAPI app factory every service uses: health, readiness, metrics, errors, correlation."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shared.commands import Outcome
+from shared.envelope import Actor
+from shared.logging import bind_correlation, clear_context, configure_logging, get_logger
+from shared.ports import Unavailable
+from shared.runtime import Runtime, ServiceSpec
+from shared.settings import Settings
+
+log = get_logger(__name__)
+
+
+class CommandRejected(Exception):
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+
+
+def actor(
+    x_actor_id: Annotated[str, Header(min_length=1, max_length=128)],
+    x_actor_role: Annotated[str, Header(min_length=1, max_length=64)],
+) -> Actor:
+    return Actor(id=x_actor_id, role=x_actor_role)
+
+
+CurrentActor = Annotated[Actor, Depends(actor)]
+IdempotencyKey = Annotated[str | None, Header(min_length=8, max_length=128)]
+
+
+def correlation_id(request: Request) -> str:
+    return request.state.correlation_id
+
+
+CorrelationId = Annotated[str, Depends(correlation_id)]
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def accepted(outcome: Outcome) -> JSONResponse:
+    """Answer with the decision: 201 and the events, or the rule that refused it."""
+    if outcome.status != "accepted":
+        raise CommandRejected(outcome)
+    return JSONResponse(outcome.model_dump(exclude={"rule", "reason", "http_status"}), status_code=201)
+
+
+def create_app(spec: ServiceSpec, routes: Callable[[], APIRouter], settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(spec.name, settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.runtime = Runtime(spec, settings)
+        await app.state.runtime.start()
+        log.info("service started", backend=settings.backend, namespace=settings.namespace)
+        yield
+        await app.state.runtime.stop()
+
+    app = FastAPI(title=f"Paritrana {spec.name}", lifespan=lifespan)
+    app.include_router(routes())
+    _add_operations(app)
+    _add_error_handlers(app)
+    return app
+
+
+def _add_operations(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def correlate(request: Request, call_next):
+        clear_context()
+        request.state.correlation_id = request.headers.get("x-correlation-id") or uuid.uuid4().hex
+        bind_correlation(correlation_id=request.state.correlation_id)
+        response = await call_next(request)
+        response.headers["X-Correlation-Id"] = request.state.correlation_id
+        return response
+
+    @app.get("/health", tags=["operations"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/ready", tags=["operations"])
+    async def ready(request: Request) -> JSONResponse:
+        rt: Runtime = request.app.state.runtime
+        try:
+            await rt.log.ping()
+            await rt.store.ping()
+        except Exception as exc:  # any failure means not ready; say which
+            return JSONResponse({"status": "unavailable", "reason": str(exc)[:300]}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @app.get("/metrics", tags=["operations"])
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CommandRejected)
+    async def rejected(request: Request, exc: CommandRejected) -> JSONResponse:
+        o = exc.outcome
+        return JSONResponse({"detail": {"rule": o.rule, "reason": o.reason}}, status_code=o.http_status)
+
+    @app.exception_handler(Unavailable)
+    async def unavailable(request: Request, exc: Unavailable) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "2"})

@@ -1,0 +1,100 @@
+"""Start the five services as separate processes and wait until each is ready."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from shared.topics import SERVICES
+
+DEFAULT_PORTS = dict(zip(SERVICES, range(8101, 8106), strict=True))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "shared.serve", self.name, "--port", str(self.port)],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL: no clean shutdown, as a crash would leave it."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                if httpx.get(f"{self.url}/ready", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.name} not ready on {self.url} after {timeout}s; see {self.log_path}")
+
+
+@dataclass
+class Cluster:
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def url(self, name: str) -> str:
+        return self.services[name].url
+
+    def start(self) -> None:
+        for service in self.services.values():
+            service.start()
+        for service in self.services.values():
+            service.wait_ready()
+
+    def stop(self) -> None:
+        for service in self.services.values():
+            service.stop()
+
+
+def cluster(env: dict[str, str], log_dir: Path, ports: dict[str, int] | None = None) -> Cluster:
+    ports = ports or {name: free_port() for name in SERVICES}
+    full_env = {**os.environ, **env}
+    return Cluster(
+        {name: ServiceProcess(name, ports[name], full_env, log_dir / f"{name}.log") for name in SERVICES}
+    )

@@ -1,0 +1,123 @@
+"""The two ports every service talks through: an event log and a read store.
+
+    EventLog      -- topics of keyed records, partitions by key, offsets, consumer groups
+      ├── EmbeddedEventLog  (shared.eventlog.embedded: one SQLite file, no server)
+      └── KafkaEventLog     (shared.eventlog.kafka: aiokafka)
+    ReadStore     -- collections of JSON documents by id
+      ├── EmbeddedReadStore (shared.readstore.embedded: one SQLite file per service)
+      └── MongoReadStore    (shared.readstore.mongo: PyMongo's AsyncMongoClient)
+
+Both event logs give at-least-once delivery in key order within a partition; consumers
+commit after their effect is stored. Read stores use only what FerretDB v1 and MongoDB share:
+single-document writes, equality filters, sort and limit.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    retention_ms: int = -1  # -1: keep forever (event topics are the system of record)
+
+
+@dataclass(frozen=True)
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    key: str
+    value: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Unavailable(RuntimeError):
+    """The log or the store cannot be reached now; the caller may retry later."""
+
+
+class Subscription(ABC):
+    """A member of a consumer group: poll records, commit after their effect is stored."""
+
+    @abstractmethod
+    async def poll(self, max_records: int = 500, timeout: float = 0.2) -> list[Record]: ...
+
+    @abstractmethod
+    async def commit(self, records: Sequence[Record]) -> None:
+        """Commit the positions just after the given records (per partition, the highest)."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+
+class EventLog(ABC):
+    @abstractmethod
+    async def start(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def ensure_topics(self, specs: Sequence[TopicSpec]) -> None: ...
+
+    @abstractmethod
+    async def append(
+        self, topic: str, key: str, value: bytes, headers: dict[str, str] | None = None
+    ) -> tuple[int, int]:
+        """Append durably (acknowledged by all replicas); returns (partition, offset)."""
+
+    @abstractmethod
+    def subscribe(self, group: str, topics: Sequence[str]) -> Subscription: ...
+
+    @abstractmethod
+    def read_all(self, topic: str) -> AsyncIterator[Record]:
+        """Every record of a topic from offset zero up to its end when called, outside any group."""
+
+    @abstractmethod
+    async def end_offsets(self, topic: str) -> dict[int, int]: ...
+
+    @abstractmethod
+    async def ping(self) -> None: ...
+
+
+class ReadStore(ABC):
+    @abstractmethod
+    async def start(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def get(self, collection: str, doc_id: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    async def put(self, collection: str, doc_id: str, doc: dict[str, Any]) -> None:
+        """Replace (or create) one document atomically."""
+
+    @abstractmethod
+    async def insert_if_absent(self, collection: str, doc_id: str, doc: dict[str, Any]) -> bool:
+        """Create a document unless one with this id exists; True if created."""
+
+    @abstractmethod
+    async def find(
+        self,
+        collection: str,
+        where: dict[str, Any] | None = None,
+        sort: Sequence[tuple[str, int]] = (),
+        limit: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Documents whose top-level fields equal `where`, sorted by (field, 1|-1) pairs."""
+
+    @abstractmethod
+    async def ensure_index(self, collection: str, fields: Sequence[str]) -> None: ...
+
+    @abstractmethod
+    async def drop(self, collection: str) -> None: ...
+
+    @abstractmethod
+    async def ping(self) -> None: ...

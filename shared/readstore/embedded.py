@@ -1,0 +1,118 @@
+"""The embedded read store: JSON documents in one SQLite file, queried by equality and sorted."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from shared.ports import ReadStore
+from shared.sqlite_file import SqliteFile
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs (
+    coll TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (coll, id)
+) WITHOUT ROWID;
+"""
+
+FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _path(field: str) -> str:
+    if not FIELD.match(field):
+        raise ValueError(f"unsupported field name {field!r}")
+    return f"$.{field}"
+
+
+def _sort_key(fields: Sequence[tuple[str, int]]):
+    def key(doc: dict[str, Any]):
+        return tuple(_Ordered(doc.get(name), direction) for name, direction in fields)
+
+    return key
+
+
+class _Ordered:
+    """Sorts like MongoDB for the types read models use: missing/None first, then values."""
+
+    __slots__ = ("value", "direction")
+
+    def __init__(self, value: Any, direction: int) -> None:
+        self.value, self.direction = value, direction
+
+    def __lt__(self, other: _Ordered) -> bool:
+        a, b = (self.value, other.value) if self.direction > 0 else (other.value, self.value)
+        if a is None or b is None:
+            return a is None and b is not None
+        return a < b
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Ordered) and self.value == other.value
+
+
+class EmbeddedReadStore(ReadStore):
+    def __init__(self, path: Path) -> None:
+        self._db = SqliteFile(path, synchronous="NORMAL")
+
+    async def start(self) -> None:
+        await self._db.open(SCHEMA)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def get(self, collection: str, doc_id: str) -> dict[str, Any] | None:
+        row = await self._db.run(
+            lambda: self._db.conn.execute(
+                "SELECT doc FROM docs WHERE coll = ? AND id = ?", (collection, doc_id)
+            ).fetchone()
+        )
+        return None if row is None else json.loads(row[0])
+
+    async def put(self, collection: str, doc_id: str, doc: dict[str, Any]) -> None:
+        text = json.dumps({**doc, "_id": doc_id})
+        await self._db.transaction(
+            lambda conn: conn.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?)", (collection, doc_id, text))
+        )
+
+    async def insert_if_absent(self, collection: str, doc_id: str, doc: dict[str, Any]) -> bool:
+        text = json.dumps({**doc, "_id": doc_id})
+
+        def _insert(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute("INSERT OR IGNORE INTO docs VALUES (?, ?, ?)", (collection, doc_id, text))
+            return cursor.rowcount == 1
+
+        return await self._db.transaction(_insert)
+
+    async def find(
+        self,
+        collection: str,
+        where: dict[str, Any] | None = None,
+        sort: Sequence[tuple[str, int]] = (),
+        limit: int = 0,
+    ) -> list[dict[str, Any]]:
+        clauses, params = ["coll = ?"], [collection]
+        for field, value in (where or {}).items():
+            if field == "_id":
+                clauses.append("id = ?")
+                params.append(value)
+            else:
+                clauses.append("json_extract(doc, ?) = ?")
+                params += [_path(field), value]
+        sql = f"SELECT doc FROM docs WHERE {' AND '.join(clauses)} ORDER BY id"
+        rows = await self._db.run(lambda: self._db.conn.execute(sql, params).fetchall())
+        docs = [json.loads(r[0]) for r in rows]
+        if sort:
+            docs.sort(key=_sort_key(sort))
+        return docs[:limit] if limit else docs
+
+    async def ensure_index(self, collection: str, fields: Sequence[str]) -> None:
+        for field in fields:
+            _path(field)  # the embedded store filters by JSON path; names are only validated
+
+    async def drop(self, collection: str) -> None:
+        await self._db.transaction(lambda conn: conn.execute("DELETE FROM docs WHERE coll = ?", (collection,)))
+
+    async def ping(self) -> None:
+        await self._db.run(lambda: self._db.conn.execute("SELECT 1").fetchone())

@@ -1,0 +1,68 @@
+"""The MongoDB read store through PyMongo's async API; runs on MongoDB and on FerretDB v1."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from shared.ports import ReadStore, Unavailable
+
+
+class MongoReadStore(ReadStore):
+    def __init__(self, url: str, database: str) -> None:
+        self._url = url
+        self._database = database
+        self._client: AsyncMongoClient | None = None
+
+    async def start(self) -> None:
+        self._client = AsyncMongoClient(self._url, serverSelectionTimeoutMS=5000, tz_aware=True)
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    def _coll(self, collection: str):
+        if self._client is None:
+            raise RuntimeError("read store not started")
+        return self._client[self._database][collection]
+
+    async def get(self, collection: str, doc_id: str) -> dict[str, Any] | None:
+        return await self._coll(collection).find_one({"_id": doc_id})
+
+    async def put(self, collection: str, doc_id: str, doc: dict[str, Any]) -> None:
+        await self._coll(collection).replace_one({"_id": doc_id}, {**doc, "_id": doc_id}, upsert=True)
+
+    async def insert_if_absent(self, collection: str, doc_id: str, doc: dict[str, Any]) -> bool:
+        try:
+            await self._coll(collection).insert_one({**doc, "_id": doc_id})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def find(
+        self,
+        collection: str,
+        where: dict[str, Any] | None = None,
+        sort: Sequence[tuple[str, int]] = (),
+        limit: int = 0,
+    ) -> list[dict[str, Any]]:
+        cursor = self._coll(collection).find(where or {}, sort=[*sort, ("_id", 1)] if sort else [("_id", 1)])
+        if limit:
+            cursor = cursor.limit(limit)
+        return await cursor.to_list()
+
+    async def ensure_index(self, collection: str, fields: Sequence[str]) -> None:
+        await self._coll(collection).create_index([(f, 1) for f in fields])
+
+    async def drop(self, collection: str) -> None:
+        await self._coll(collection).drop()
+
+    async def ping(self) -> None:
+        try:
+            await self._client["admin"].command("ping")  # type: ignore[index]
+        except PyMongoError as exc:
+            raise Unavailable(f"MongoDB at {self._url} unreachable: {exc}") from exc

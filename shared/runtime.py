@@ -1,0 +1,134 @@
+"""A service's wiring: its log, store, command processor and consumers, built from a spec."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from uuid6 import uuid7
+
+from shared import topics
+from shared.backends import build_event_log, build_read_store
+from shared.commands import Aggregate, CommandBody, CommandMessage, Outcome
+from shared.consumer import ConsumerLoop, DeadLetters
+from shared.envelope import Actor
+from shared.ports import EventLog, ReadStore, Unavailable
+from shared.processor import OUTCOMES, CommandProcessor, wait_for_outcome
+from shared.projection import Reaction, event_handler
+from shared.settings import Settings
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_event_id() -> str:
+    return str(uuid7())
+
+
+@dataclass
+class ServiceSpec:
+    """What a service is: its aggregates, whose events it follows, and how it reacts to them."""
+
+    name: str
+    aggregates: Sequence[Aggregate] = ()
+    follows: Sequence[str] = ()
+    reactions: Callable[[Runtime], list[Reaction]] = lambda runtime: []
+    indexes: dict[str, list[str]] = field(default_factory=dict)
+
+
+class Runtime:
+    def __init__(self, spec: ServiceSpec, settings: Settings, event_log: EventLog | None = None) -> None:
+        self.spec, self.settings = spec, settings
+        self.log = event_log or build_event_log(settings, f"{settings.namespace}-{spec.name}")
+        self.store: ReadStore = build_read_store(settings, spec.name)
+        ns = settings.namespace
+        self.dead_letters = DeadLetters(spec.name, self.log, topics.dead_letters(ns, spec.name))
+        self.commands_topic = topics.commands(ns, spec.name)
+        self._loops: list[ConsumerLoop] = []
+        self._tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        await self.log.start()
+        await self.store.start()
+        await self.log.ensure_topics(topics.all_topics(self.settings.namespace, self.settings.partitions))
+        for collection, fields in self.spec.indexes.items():
+            await self.store.ensure_index(collection, fields)
+        for loop in self._build_loops():
+            self._loops.append(loop)
+            self._tasks.append(asyncio.create_task(loop.run(), name=f"{self.spec.name}-consumer"))
+
+    def _build_loops(self) -> list[ConsumerLoop]:
+        ns, name, loops = self.settings.namespace, self.spec.name, []
+        if self.spec.aggregates:
+            processor = CommandProcessor(
+                name,
+                self.spec.aggregates,
+                self.log,
+                self.store,
+                topics.events(ns, name),
+                self.dead_letters,
+                clock=utc_now,
+                new_id=new_event_id,
+            )
+            loops.append(
+                ConsumerLoop(name, self.log, f"{ns}.{name}.deciders", [self.commands_topic], processor.handle, self.dead_letters)
+            )
+        if self.spec.follows:
+            handler = event_handler(self.spec.reactions(self), self.dead_letters)
+            sources = [topics.events(ns, s) for s in self.spec.follows]
+            loops.append(ConsumerLoop(name, self.log, f"{ns}.{name}.projections", sources, handler, self.dead_letters))
+        return loops
+
+    async def stop(self) -> None:
+        for loop in self._loops:
+            loop.stop()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, timeout=10)
+        await self.store.close()
+        await self.log.close()
+
+    async def submit(
+        self,
+        body: CommandBody,
+        actor: Actor,
+        correlation_id: str,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> Outcome:
+        """Send a command to its aggregate's owner and wait for the decision."""
+        command_id = idempotency_key or uuid.uuid4().hex
+        known = await self.store.get(OUTCOMES, command_id)
+        if known is not None:
+            return Outcome.model_validate({k: v for k, v in known.items() if k != "_id"})
+        await self.send(body, actor, correlation_id, command_id, expected_version)
+        outcome = await wait_for_outcome(self.store, command_id, self.settings.command_timeout)
+        if outcome is None:
+            raise Unavailable(f"command {command_id} is queued but not yet decided; retry with the same key")
+        return outcome
+
+    async def send(
+        self,
+        body: CommandBody,
+        actor: Actor,
+        correlation_id: str,
+        command_id: str,
+        expected_version: int | None = None,
+    ) -> None:
+        """Append a command to its owner's topic without waiting for the decision."""
+        message = CommandMessage(
+            command_id=command_id,
+            name=body.NAME,
+            aggregate_id=body.aggregate_id(),
+            expected_version=expected_version,
+            actor=actor,
+            correlation_id=correlation_id,
+            issued_at=utc_now(),
+            body=body.model_dump(mode="json"),
+        )
+        await self.log.append(self.commands_topic, message.aggregate_id, message.model_dump_json().encode())

@@ -1,0 +1,21 @@
+"""Settings from the environment (PARITRANA_*), validated once at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARITRANA_", extra="ignore")
+
+    backend: Literal["embedded", "kafka"] = "embedded"
+    data_dir: Path = Path("var")
+    kafka_bootstrap: str = "127.0.0.1:29092"
+    mongo_url: str = "mongodb://127.0.0.1:27117/?directConnection=true"
+    namespace: str = "paritrana"  # prefixes topics, consumer groups and databases
+    partitions: int = 6
+    command_timeout: float = 15.0
+    log_level: str = "INFO"
