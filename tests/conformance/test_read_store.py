@@ -1,0 +1,48 @@
+"""The read-store contract, run against the embedded store and real FerretDB/MongoDB alike."""
+
+from __future__ import annotations
+
+DOC = {"name": "Kota Bandung ✓", "total": 84.6, "tags": ["a", "b"], "nested": {"x": 1, "y": None}, "ok": True}
+
+
+async def test_put_get_round_trip(read_store):
+    await read_store.put("c", "id-1", DOC)
+    assert await read_store.get("c", "id-1") == {**DOC, "_id": "id-1"}
+    assert await read_store.get("c", "missing") is None
+
+
+async def test_put_replaces_whole_document(read_store):
+    await read_store.put("c", "id-1", DOC)
+    await read_store.put("c", "id-1", {"name": "other"})
+    assert await read_store.get("c", "id-1") == {"name": "other", "_id": "id-1"}
+
+
+async def test_insert_if_absent(read_store):
+    assert await read_store.insert_if_absent("c", "k", {"v": 1}) is True
+    assert await read_store.insert_if_absent("c", "k", {"v": 2}) is False
+    assert (await read_store.get("c", "k"))["v"] == 1
+
+
+async def test_find_filters_sorts_and_limits(read_store):
+    rows = [("d", "x", 3, 1.0), ("a", "x", 3, 2.0), ("c", "x", 5, 0.5), ("b", "y", 9, 9.0), ("e", "x", 1, 7.0)]
+    for doc_id, group, rank, score in rows:
+        await read_store.put("c", doc_id, {"group": group, "rank": rank, "score": score})
+    found = await read_store.find("c", {"group": "x"}, sort=[("rank", -1)])
+    assert [d["_id"] for d in found] == ["c", "a", "d", "e"]  # equal ranks ordered by id
+    found = await read_store.find("c", {"group": "x"}, sort=[("rank", 1), ("score", -1)], limit=2)
+    assert [d["_id"] for d in found] == ["e", "a"]
+    assert [d["_id"] for d in await read_store.find("c")] == ["a", "b", "c", "d", "e"]
+    assert await read_store.find("c", {"group": "none"}) == []
+
+
+async def test_collections_are_separate_and_drop(read_store):
+    await read_store.put("one", "k", {"v": 1})
+    await read_store.put("two", "k", {"v": 2})
+    await read_store.drop("one")
+    assert await read_store.get("one", "k") is None
+    assert (await read_store.get("two", "k"))["v"] == 2
+
+
+async def test_ensure_index_and_ping(read_store):
+    await read_store.ensure_index("c", ["group", "rank"])
+    await read_store.ping()

@@ -1,0 +1,66 @@
+"""The five services as separate processes, on each backend, for the slice tests."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from shared.backends import build_event_log
+from shared.client import Api
+from shared.launcher import Cluster, cluster
+from shared.settings import Settings
+from tests.conftest import unique
+
+
+class Running:
+    def __init__(self, services: Cluster, settings: Settings) -> None:
+        self.services, self.settings = services, settings
+        self.api = Api({n: services.url(n) for n in services.services}, "test", "organiser")
+
+    def records(self, topic: str) -> list:
+        async def read():
+            log = build_event_log(self.settings, "test-reader")
+            await log.start()
+            try:
+                return [r async for r in log.read_all(topic)]
+            finally:
+                await log.close()
+
+        return asyncio.run(read())
+
+    def append(self, topic: str, key: str, value: bytes) -> None:
+        async def write():
+            log = build_event_log(self.settings, "test-writer")
+            await log.start()
+            try:
+                await log.append(topic, key, value)
+            finally:
+                await log.close()
+
+        asyncio.run(write())
+
+
+@pytest.fixture(
+    scope="module",
+    params=["embedded", pytest.param("kafka", marks=pytest.mark.infra)],
+)
+def running(request, tmp_path_factory) -> Running:
+    backend = request.param
+    if backend == "kafka":
+        request.getfixturevalue("infra_settings")
+    data_dir: Path = tmp_path_factory.mktemp(f"slice-{backend}")
+    env = {
+        "PARITRANA_BACKEND": backend,
+        "PARITRANA_NAMESPACE": unique("it"),
+        "PARITRANA_DATA_DIR": str(data_dir),
+        "PARITRANA_PARTITIONS": "3",
+    }
+    services = cluster(env, data_dir / "logs")
+    services.start()
+    settings = Settings(
+        backend=backend, namespace=env["PARITRANA_NAMESPACE"], data_dir=data_dir, partitions=3
+    )
+    yield Running(services, settings)
+    services.stop()
