@@ -33,11 +33,11 @@ def main() -> None:
     print(f"Starting the five services on the {settings.backend} backend (namespace {namespace}) ...")
     services.start()
     try:
-        api = Api({name: services.url(name) for name in services.services}, "demo", "organiser")
+        api = Api(services.urls(), "demo", "organiser")
         print_leaderboard(play_demo(api))
         print("\nServing (Ctrl-C to stop):")
-        for name, service in services.services.items():
-            print(f"  {name:<13} {service.url}/docs")
+        for name, url in services.urls().items():
+            print(f"  {name:<13} {url}/docs")
         print(f"  logs in {data_dir / 'logs'}")
         if os.environ.get("PARITRANA_DEMO_SERVE", "1") == "1":
             stop = {signal.SIGINT, signal.SIGTERM}

@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+from importlib import import_module
 import sys
 import time
 from dataclasses import dataclass, field
@@ -27,9 +28,10 @@ def free_port() -> int:
 @dataclass
 class ServiceProcess:
     name: str
-    port: int
+    port: int | None  # None: a worker with no HTTP API
     env: dict[str, str]
     log_path: Path
+    command: list[str] = field(default_factory=list)
     process: subprocess.Popen | None = None
 
     @property
@@ -40,7 +42,7 @@ class ServiceProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "shared.serve", self.name, "--port", str(self.port)],
+            self.command or [sys.executable, "-m", "shared.serve", self.name, "--port", str(self.port)],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -61,6 +63,8 @@ class ServiceProcess:
                 self.kill()
 
     def wait_ready(self, timeout: float = 60) -> None:
+        if self.port is None:
+            return
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process and self.process.poll() is not None:
@@ -81,6 +85,22 @@ class Cluster:
     def url(self, name: str) -> str:
         return self.services[name].url
 
+    def urls(self) -> dict[str, str]:
+        return {name: s.url for name, s in self.services.items() if s.port is not None}
+
+    def kill(self, service: str) -> None:
+        """SIGKILL a service and its stream worker, if it has one."""
+        for name, process in self.services.items():
+            if name == service or name.startswith(f"{service}-"):
+                process.kill()
+
+    def restart(self, service: str) -> None:
+        started = [p for n, p in self.services.items() if n == service or n.startswith(f"{service}-")]
+        for process in started:
+            process.start()
+        for process in started:
+            process.wait_ready()
+
     def start(self) -> None:
         for service in self.services.values():
             service.start()
@@ -95,6 +115,13 @@ class Cluster:
 def cluster(env: dict[str, str], log_dir: Path, ports: dict[str, int] | None = None) -> Cluster:
     ports = ports or {name: free_port() for name in SERVICES}
     full_env = {**os.environ, **env}
-    return Cluster(
-        {name: ServiceProcess(name, ports[name], full_env, log_dir / f"{name}.log") for name in SERVICES}
-    )
+    processes = {name: ServiceProcess(name, ports[name], full_env, log_dir / f"{name}.log") for name in SERVICES}
+    if full_env.get("PARITRANA_BACKEND") == "kafka":
+        for name in SERVICES:
+            stream_module = import_module(f"services.{name}.bootstrap").spec.stream_module
+            if stream_module:
+                command = [sys.executable, "-m", stream_module]
+                processes[f"{name}-stream"] = ServiceProcess(
+                    f"{name}-stream", None, full_env, log_dir / f"{name}-stream.log", command
+                )
+    return Cluster(processes)

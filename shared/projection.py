@@ -33,17 +33,23 @@ class Projection:
         raise NotImplementedError
 
 
+def apply_once(projection: Projection, doc: View, envelope: Envelope, event: DomainEvent) -> View | None:
+    """The document after the event, or None when the event was applied already."""
+    seen = doc.get("_seen", {})
+    if seen.get(envelope.stream, 0) >= envelope.sequence:
+        return None
+    view = projection.apply({k: v for k, v in doc.items() if k not in BOOKKEEPING}, envelope, event)
+    return {**view, "_seen": {**seen, envelope.stream: envelope.sequence}}
+
+
 def project(projection: Projection, store: ReadStore) -> Reaction:
     async def react(envelope: Envelope, event: DomainEvent) -> None:
         doc_id = projection.doc_id(envelope, event)
         if doc_id is None:
             return
-        doc = await store.get(projection.collection, doc_id) or {}
-        seen = doc.get("_seen", {})
-        if seen.get(envelope.stream, 0) >= envelope.sequence:
-            return
-        view = projection.apply({k: v for k, v in doc.items() if k not in BOOKKEEPING}, envelope, event)
-        await store.put(projection.collection, doc_id, {**view, "_seen": {**seen, envelope.stream: envelope.sequence}})
+        updated = apply_once(projection, await store.get(projection.collection, doc_id) or {}, envelope, event)
+        if updated is not None:
+            await store.put(projection.collection, doc_id, updated)
 
     return react
 

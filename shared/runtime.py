@@ -39,6 +39,7 @@ class ServiceSpec:
     follows: Sequence[str] = ()
     reactions: Callable[[Runtime], list[Reaction]] = lambda runtime: []
     indexes: dict[str, list[str]] = field(default_factory=dict)
+    stream_module: str | None = None  # on Kafka, this faust worker does the following instead
 
 
 class Runtime:
@@ -78,7 +79,7 @@ class Runtime:
             loops.append(
                 ConsumerLoop(name, self.log, f"{ns}.{name}.deciders", [self.commands_topic], processor.handle, self.dead_letters)
             )
-        if self.spec.follows:
+        if self.spec.follows and not (self.spec.stream_module and self.settings.backend == "kafka"):
             handler = event_handler(self.spec.reactions(self), self.dead_letters)
             sources = [topics.events(ns, s) for s in self.spec.follows]
             loops.append(ConsumerLoop(name, self.log, f"{ns}.{name}.projections", sources, handler, self.dead_letters))

@@ -10,6 +10,7 @@ spec = ServiceSpec(
     follows=["registration", "evidence", "scoring", "interview"],
     reactions=lambda rt: [project(CycleDirectory(), rt.store), project(Standings(), rt.store)],
     indexes={STANDINGS: ["cycle_id", "category_id", "province"]},
+    stream_module="services.ranking.stream",
 )
 
 

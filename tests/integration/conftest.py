@@ -17,7 +17,7 @@ from tests.conftest import unique
 class Running:
     def __init__(self, services: Cluster, settings: Settings) -> None:
         self.services, self.settings = services, settings
-        self.api = Api({n: services.url(n) for n in services.services}, "test", "organiser")
+        self.api = Api(services.urls(), "test", "organiser")
 
     def records(self, topic: str) -> list:
         async def read():

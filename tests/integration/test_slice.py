@@ -37,10 +37,18 @@ def test_demo_cycle_gives_the_hand_computed_leaderboard(running):
 
 def test_ranking_killed_and_restarted_gives_the_same_leaderboard(running):
     before = running.api.get("ranking", BOARD)
-    ranking = running.services.services["ranking"]
-    ranking.kill()
-    ranking.start()
-    ranking.wait_ready()
+    running.services.kill("ranking")
+    running.services.restart("ranking")
+    # a new fact after the restart: the standing must build on the recovered state, not start
+    # empty (an interview score equal to the first keeps the expected totals)
+    body = {"score_id": "i-kota-bandung-2", "candidate_id": "kota-bandung", "interviewer_id": "interviewer-2",
+            "value": 88, "attendee": "regional head in person"}
+    running.api.as_actor("interviewer-2", "interviewer").post("interview", "/interview-scores", body)
+    standing = running.api.wait_for(
+        "ranking", "/standings/kota-bandung", until=lambda s: "i-kota-bandung-2" in s["interviews"], timeout=60
+    )
+    assert set(standing["interviews"]) == {"i-kota-bandung", "i-kota-bandung-2"}
+    assert len([s for s in standing["scores"].values() if s["current"]]) == 5  # 4 judged + 1 computed
     after = running.api.wait_for("ranking", BOARD, until=lambda b: len(b["ranked"]) == len(EXPECTED))
     assert after == before
 
