@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import tempfile
 import time
 from pathlib import Path
 
 from shared.client import Api
-from shared.launcher import DEFAULT_PORTS, cluster
+from shared.launcher import cluster
 from shared.scenario import play_demo
 from shared.settings import Settings
+from shared.topics import SERVICES
 
 
 def print_leaderboard(board: dict) -> None:
@@ -29,7 +31,8 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="paritrana-demo-")) if settings.backend == "embedded" else Path("var")
     namespace = f"demo{int(time.time())}"
     env = {"PARITRANA_DATA_DIR": str(data_dir), "PARITRANA_NAMESPACE": namespace}
-    services = cluster(env, data_dir / "logs", DEFAULT_PORTS)
+    base = int(os.environ.get("PARITRANA_PORT_BASE", "8101"))
+    services = cluster(env, data_dir / "logs", {name: base + n for n, name in enumerate(SERVICES)})
     print(f"Starting the five services on the {settings.backend} backend (namespace {namespace}) ...")
     services.start()
     try:
@@ -45,6 +48,8 @@ def main() -> None:
             signal.sigwait(stop)
     finally:
         services.stop()
+        if settings.backend == "embedded":
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

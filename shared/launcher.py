@@ -16,9 +16,6 @@ import httpx
 
 from shared.topics import SERVICES
 
-DEFAULT_PORTS = dict(zip(SERVICES, range(8101, 8106), strict=True))
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -148,6 +148,7 @@ class KafkaSubscription(Subscription):
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             metadata_max_age_ms=5000,
+            fetch_max_wait_ms=50,
         )
         self._started = False
 
