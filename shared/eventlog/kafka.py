@@ -53,6 +53,12 @@ class KafkaEventLog(EventLog):
             await self._producer.stop()
             self._producer = None
 
+    async def _partitions(self, topic: str) -> list[TopicPartition]:
+        """The topic's partitions (the producer waits for metadata of a just-created topic)."""
+        if self._producer is None:
+            raise RuntimeError("event log not started")
+        return [TopicPartition(topic, p) for p in sorted(await self._producer.partitions_for(topic))]
+
     def _admin(self) -> AIOKafkaAdminClient:
         return AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=self._client_id)
 
@@ -99,32 +105,36 @@ class KafkaEventLog(EventLog):
         return KafkaSubscription(self._bootstrap, group, list(topics))
 
     async def read_all(self, topic: str) -> AsyncIterator[Record]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False)
+        partitions = await self._partitions(topic)
+        ends = {tp.partition: offset for tp, offset in (await self._end_offsets(partitions)).items()}
+        remaining = {tp for tp in partitions if ends[tp.partition] > 0}
+        # no group, so no committed offsets: "earliest" starts every partition at offset zero
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+        )
         await consumer.start()
         try:
-            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-            consumer.assign(partitions)
-            ends = await consumer.end_offsets(partitions)
-            await consumer.seek_to_beginning(*partitions)
-            remaining = {tp for tp in partitions if ends[tp] > 0}
+            consumer.assign(list(remaining))
             while remaining:
-                batches = await consumer.getmany(*remaining, timeout_ms=500, max_records=5000)
+                batches = await consumer.getmany(timeout_ms=500, max_records=5000)
                 for tp, messages in batches.items():
                     for message in messages:
-                        if message.offset < ends[tp]:
+                        if message.offset < ends[tp.partition]:
                             yield _record(message)
-                    if messages and messages[-1].offset + 1 >= ends[tp]:
+                    if messages and messages[-1].offset + 1 >= ends[tp.partition]:
                         remaining.discard(tp)
         finally:
             await consumer.stop()
 
     async def end_offsets(self, topic: str) -> dict[int, int]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap)
+        ends = await self._end_offsets(await self._partitions(topic))
+        return {tp.partition: offset for tp, offset in ends.items()}
+
+    async def _end_offsets(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False)
         await consumer.start()
         try:
-            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-            ends = await consumer.end_offsets(partitions)
-            return {tp.partition: offset for tp, offset in ends.items()}
+            return await consumer.end_offsets(partitions)
         finally:
             await consumer.stop()
 
