@@ -75,21 +75,27 @@ class ConsumerLoop:
             await subscription.commit(records)
 
     async def _handle(self, record: Record) -> None:
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            clear_context()
-            try:
-                with HANDLER_SECONDS.labels(self._service, record.topic).time():
-                    await self._handler(record)
-                CONSUMED.labels(self._service, record.topic).inc()
-                return
-            except TRANSIENT:
-                raise
-            except Exception as exc:  # a bug or bad data: retry a little, then park it
-                log.exception("handler failed", topic=record.topic, offset=record.offset, attempt=attempt)
-                if attempt == MAX_ATTEMPTS:
-                    await self._dead_letters.send(record, f"handler failed: {exc!r}"[:500])
-                else:
-                    await asyncio.sleep(0.05 * attempt)
+        await handle_or_park(self._service, self._handler, record, self._dead_letters)
 
     def stop(self) -> None:
         self._stopping.set()
+
+
+async def handle_or_park(service: str, handler: Handler, record: Record, dead_letters: DeadLetters) -> None:
+    """Handle a record; a handler that keeps failing for other than transient reasons parks it
+    in the dead letters (with the error) so the partition moves on. Transient errors propagate."""
+    clear_context()
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            with HANDLER_SECONDS.labels(service, record.topic).time():
+                await handler(record)
+            CONSUMED.labels(service, record.topic).inc()
+            return
+        except TRANSIENT:
+            raise
+        except Exception as exc:  # a bug or bad data: retry a little, then park it
+            log.exception("handler failed", topic=record.topic, offset=record.offset, attempt=attempt)
+            if attempt == MAX_ATTEMPTS:
+                await dead_letters.send(record, f"handler failed: {exc!r}"[:500])
+            else:
+                await asyncio.sleep(0.05 * attempt)

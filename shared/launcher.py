@@ -60,7 +60,10 @@ class ServiceProcess:
                 self.kill()
 
     def wait_ready(self, timeout: float = 60) -> None:
-        if self.port is None:
+        if self.port is None:  # a worker: ready enough if it survives its start-up
+            time.sleep(2)
+            if self.process and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
             return
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -18,13 +18,12 @@ import faust
 from services.ranking.projections import Standings
 from shared import topics
 from shared.backends import build_read_store
-from shared.codec import PoisonRecord, decode
-from shared.consumer import DeadLetters
+from shared.consumer import TRANSIENT, DeadLetters, handle_or_park
 from shared.directory import CycleDirectory
 from shared.eventlog.kafka import KafkaEventLog
 from shared.logging import configure_logging, get_logger
 from shared.ports import Record
-from shared.projection import apply_once, project
+from shared.projection import apply_once, event_handler, project
 from shared.settings import Settings
 
 FOLLOWS = ("registration", "evidence", "scoring", "interview")
@@ -49,29 +48,28 @@ def build(settings: Settings) -> faust.App:
     source = app.topic(
         *(topics.events(ns, s) for s in FOLLOWS), key_serializer="raw", value_serializer="raw", allow_empty=True
     )
-    table = app.Table("standings", default=None, partitions=settings.partitions, value_serializer="json")
+    table = app.Table("standings", default=None, partitions=settings.partitions)
     standings = Standings()
     store = build_read_store(settings, "ranking")
     event_log = KafkaEventLog(settings.kafka_bootstrap, f"{ns}-ranking-stream")
     dead_letters = DeadLetters("ranking", event_log, topics.dead_letters(ns, "ranking"))
     cycles = project(CycleDirectory(), store)
 
-    @app.on_startup.connect
-    async def start_adapters(app_, **kwargs) -> None:
-        await store.start()
-        await event_log.start()
-
     async def record_standing(envelope, event) -> None:
         doc_id = standings.doc_id(envelope, event)
         if doc_id is None:
             return
-        updated = apply_once(standings, table[doc_id] or {}, envelope, event)
+        updated = apply_once(standings, table.get(doc_id) or {}, envelope, event)
         if updated is not None:
             await store.put(standings.collection, doc_id, updated)
             table[doc_id] = updated
 
+    handle = event_handler([cycles, record_standing], dead_letters)
+
     @app.agent(source)
     async def rank(stream):
+        await store.start()
+        await event_log.start()
         async for message in stream.events():
             record = Record(
                 message.message.topic,
@@ -80,32 +78,34 @@ def build(settings: Settings) -> faust.App:
                 (message.key or b"").decode(),
                 message.value,
             )
-            try:
-                envelope, event = decode(record.value)
-            except PoisonRecord as poison:
-                await _retrying(dead_letters.send, record, str(poison))
-                continue
-            await _retrying(cycles, envelope, event)
-            await _retrying(record_standing, envelope, event)
+            await _until_done(handle_or_park, "ranking", handle, record, dead_letters)
 
     return app
 
 
-async def _retrying(step, *args) -> None:
-    """Keep the partition where it is until the store answers again (nothing is skipped)."""
+async def _until_done(step, *args) -> None:
+    """Keep the partition where it is while the store or log is down (nothing is skipped)."""
     delay = 0.2
     while True:
         try:
             return await step(*args)
-        except Exception as exc:  # the store or log is down; the record must not be lost
-            log.warning("ranking stream step failed, retrying", error=str(exc)[:200])
+        except TRANSIENT as exc:
+            log.warning("ranking stream waiting for its backends", error=str(exc)[:200])
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5)
+
+
+async def _declare_topics(settings: Settings) -> None:
+    """Create the event topics our way (retention forever) before faust could declare them its way."""
+    event_log = KafkaEventLog(settings.kafka_bootstrap, f"{settings.namespace}-ranking-stream")
+    await event_log.ensure_topics(topics.all_topics(settings.namespace, settings.partitions))
 
 
 def main() -> None:
     settings = Settings()
     configure_logging("ranking-stream", settings.log_level)
+    asyncio.run(_declare_topics(settings))
+    asyncio.set_event_loop(asyncio.new_event_loop())  # asyncio.run left none for faust to find
     app = build(settings)
     worker = faust.Worker(app, loglevel="WARNING")
     worker.execute_from_commandline()
