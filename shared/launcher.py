@@ -102,10 +102,15 @@ class Cluster:
             process.wait_ready()
 
     def start(self) -> None:
-        for service in self.services.values():
-            service.start()
-        for service in self.services.values():
-            service.wait_ready()
+        """Start every process; if one fails to come up, stop them all before raising."""
+        try:
+            for service in self.services.values():
+                service.start()
+            for service in self.services.values():
+                service.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         for service in self.services.values():
