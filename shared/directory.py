@@ -7,7 +7,8 @@ never to decide an aggregate's own state.
 from __future__ import annotations
 
 from shared.contracts.cycle_config import CycleConfig
-from shared.contracts.registration import CandidateRegistered, CycleOpened
+from shared.commands import Rejected
+from shared.contracts.registration import CandidateRegistered, CandidateWithdrawn, CycleOpened, CycleStageAdvanced
 from shared.projection import Projection, View
 
 CYCLES = "directory_cycles"
@@ -18,28 +19,35 @@ class CycleDirectory(Projection):
     collection = CYCLES
 
     def doc_id(self, envelope, event):
-        return event.config.cycle_id if isinstance(event, CycleOpened) else None
+        if isinstance(event, CycleOpened):
+            return event.config.cycle_id
+        return event.cycle_id if isinstance(event, CycleStageAdvanced) else None
 
     def apply(self, view: View, envelope, event) -> View:
-        return {"config": event.config.model_dump(mode="json")}
+        if isinstance(event, CycleOpened):
+            return {**view, "config": event.config.model_dump(mode="json"), "stage": view.get("stage", "registration")}
+        return {**view, "stage": event.to_stage}
 
 
 class CandidateDirectory(Projection):
     collection = CANDIDATES
 
     def doc_id(self, envelope, event):
-        return event.candidate_id if isinstance(event, CandidateRegistered) else None
+        return event.candidate_id if isinstance(event, (CandidateRegistered, CandidateWithdrawn)) else None
 
     def apply(self, view: View, envelope, event) -> View:
-        return event.model_dump(mode="json")
+        if isinstance(event, CandidateWithdrawn):
+            return {**view, "withdrawn": True}
+        return {"withdrawn": False, **view, **event.model_dump(mode="json")}
 
 
 class Registered:
     """What a decision needs to know about a candidate: its registration and its category's rubric."""
 
-    def __init__(self, candidate: dict | None, config: dict | None) -> None:
+    def __init__(self, candidate: dict | None, cycle: dict | None) -> None:
         self.candidate = candidate
-        self.config = CycleConfig.model_validate(config) if config else None
+        self.config = CycleConfig.model_validate(cycle["config"]) if cycle and "config" in cycle else None
+        self.stage = cycle.get("stage") if cycle else None
 
     @property
     def category(self):
@@ -48,7 +56,17 @@ class Registered:
         return self.config.category(self.candidate["category_id"])
 
 
+    def require_active(self, *stages: str) -> None:
+        """Refuse unless the candidate is registered, not withdrawn, and the cycle is in one of `stages`."""
+        if self.category is None:
+            raise Rejected("unknown_candidate", "no registered candidate with that id in an open cycle", 422)
+        if self.candidate.get("withdrawn"):
+            raise Rejected("candidate_withdrawn", f"candidate {self.candidate['candidate_id']} has withdrawn")
+        if stages and self.stage not in stages:
+            raise Rejected("wrong_stage", f"the cycle is in {self.stage}; this needs {' or '.join(stages)}")
+
+
 async def look_up(store, candidate_id: str) -> Registered:
     candidate = await store.get(CANDIDATES, candidate_id)
     cycle = await store.get(CYCLES, candidate["cycle_id"]) if candidate else None
-    return Registered(candidate, cycle["config"] if cycle else None)
+    return Registered(candidate, cycle)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 
-from shared.directory import CANDIDATES
+from shared.directory import CANDIDATES, CYCLES
 
 
 def directory_routes() -> APIRouter:
@@ -15,6 +15,13 @@ def directory_routes() -> APIRouter:
         doc = await request.app.state.runtime.store.get(CANDIDATES, candidate_id)
         if doc is None:
             raise HTTPException(404, f"candidate {candidate_id} is not known here (yet)")
+        return {k: v for k, v in doc.items() if not k.startswith("_")}
+
+    @router.get("/directory/cycles/{cycle_id}")
+    async def known_cycle(cycle_id: str, request: Request):
+        doc = await request.app.state.runtime.store.get(CYCLES, cycle_id)
+        if doc is None:
+            raise HTTPException(404, f"cycle {cycle_id} is not known here (yet)")
         return {k: v for k, v in doc.items() if not k.startswith("_")}
 
     return router

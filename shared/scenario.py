@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 from shared.client import Api
+from shared.contracts.cycle_config import STAGES, CycleConfig
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "services/registration/cycles/demo.yaml"
 PROVINCE = "jawa-barat"
@@ -23,25 +24,46 @@ AMENDMENT = ("kab-bogor", "policy", "assessor-1", 75, "regional regulation 4/202
 
 
 def demo_config() -> dict:
-    return yaml.safe_load(DEMO_CONFIG.read_text())
+    return CycleConfig.model_validate(yaml.safe_load(DEMO_CONFIG.read_text())).model_dump(mode="json")
+
+
+def open_cycle(api: Api, config: dict) -> None:
+    api.as_actor("organiser-1", "organiser").post("registration", "/cycles", config, key=f"open-{config['cycle_id']}")
+
+
+def register(api: Api, cycle_id: str, candidates: dict[str, str], province: str = PROVINCE) -> None:
+    """Register regency/city candidates ({id: name}) and wait until every service knows them."""
+    organiser = api.as_actor("organiser-1", "organiser")
+    for candidate_id, name in candidates.items():
+        body = {"candidate_id": candidate_id, "cycle_id": cycle_id, "category_id": CATEGORY,
+                "kind": "regency_city", "name": name, "province": province}
+        organiser.post("registration", "/candidates", body, key=f"register-{candidate_id}")
+    for service in ("evidence", "scoring", "interview"):
+        for candidate_id in candidates:
+            api.wait_for(service, f"/directory/candidates/{candidate_id}")
+
+
+def advance(api: Api, cycle_id: str, to_stage: str) -> None:
+    """Move the cycle on through every stage up to `to_stage`, and wait until the services see it."""
+    organiser = api.as_actor("organiser-1", "organiser")
+    current = organiser.get("registration", f"/cycles/{cycle_id}")["stage"]
+    for stage in STAGES[STAGES.index(current) + 1 : STAGES.index(to_stage) + 1]:
+        organiser.post("registration", f"/cycles/{cycle_id}/stage", {"to_stage": stage}, key=f"{cycle_id}-to-{stage}")
+    for service in ("evidence", "scoring", "interview"):
+        api.wait_for(service, f"/directory/cycles/{cycle_id}", until=lambda c: c["stage"] == to_stage)
 
 
 def play_demo(api: Api) -> dict:
     """Play the cycle end to end and return the provincial leaderboard once it is complete."""
     config = demo_config()
     cycle_id = config["cycle_id"]
-    organiser = api.as_actor("organiser-1", "organiser")
-    organiser.post("registration", "/cycles", config, key=f"open-{cycle_id}")
-    for candidate_id, (name, *_rest) in CANDIDATES.items():
-        body = {"candidate_id": candidate_id, "cycle_id": cycle_id, "category_id": CATEGORY,
-                "kind": "regency_city", "name": name, "province": PROVINCE}
-        organiser.post("registration", "/candidates", body, key=f"register-{candidate_id}")
-    for service in ("evidence", "scoring", "interview"):
-        for candidate_id in CANDIDATES:
-            api.wait_for(service, f"/directory/candidates/{candidate_id}")
+    open_cycle(api, config)
+    register(api, cycle_id, {candidate_id: name for candidate_id, (name, *_rest) in CANDIDATES.items()})
     _submit_figures(api.as_actor("bpjs-data-office", "data-officer"))
+    advance(api, cycle_id, "assessment")
     score_ids = _score(api)
     _amend(api, score_ids)
+    advance(api, cycle_id, "interview")
     _interview(api.as_actor("interviewer-1", "interviewer"))
     return api.wait_for(
         "ranking",

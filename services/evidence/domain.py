@@ -10,6 +10,9 @@ from shared.contracts.evidence import CoverageFigureSubmitted
 from shared.directory import Registered, look_up
 
 
+EVIDENCE_STAGES = ("registration", "screening", "assessment")
+
+
 class SubmitCoverageFigure(CommandBody):
     NAME = "SubmitCoverageFigure"
     figure_id: str = Field(pattern=ID_PATTERN)
@@ -36,8 +39,7 @@ class CandidateEvidence(Aggregate[EvidenceState]):
         return await look_up(store, command.candidate_id)
 
     def decide(self, command, state, context: Registered):
-        if context.candidate is None:
-            raise Rejected("unknown_candidate", f"no registered candidate {command.candidate_id}", 422)
+        context.require_active(*EVIDENCE_STAGES)
         if command.workers_enrolled > command.workers_eligible:
             raise Rejected("enrolled_exceeds_eligible", "workers enrolled cannot exceed workers eligible", 422)
         if command.figure_id in state.figures:

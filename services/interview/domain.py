@@ -35,8 +35,7 @@ class CandidateInterview(Aggregate[InterviewSheet]):
         return await look_up(store, command.candidate_id)
 
     def decide(self, command, state, context: Registered):
-        if context.category is None:
-            raise Rejected("unknown_candidate", f"no registered candidate {command.candidate_id}", 422)
+        context.require_active("interview")
         rubric = context.category.rubric
         if not any(i.method == "interview" for i in rubric.indicators):
             raise Rejected("no_interview_indicator", f"category {context.category.id} has no interview", 422)

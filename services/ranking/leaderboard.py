@@ -46,8 +46,10 @@ def row(rubric: Rubric, standing: dict[str, Any]) -> dict[str, Any]:
 
 
 def leaderboard(rubric: Rubric, standings: list[dict[str, Any]]) -> dict[str, Any]:
-    """Complete candidates ranked (ties broken by the rubric's order, then by id); the rest apart."""
-    rows = [row(rubric, s) for s in standings]
+    """Complete candidates ranked (ties broken by the rubric's order, then by id); incomplete and
+    withdrawn candidates listed apart."""
+    rows = [row(rubric, s) for s in standings if not s.get("withdrawn")]
+    withdrawn = sorted((s["candidate_id"] for s in standings if s.get("withdrawn")))
     complete = [r for r in rows if r["total"] is not None]
     complete.sort(
         key=lambda r: (-r["total"], *(-r["indicators"][t] for t in rubric.tie_break), r["candidate_id"])
@@ -55,4 +57,4 @@ def leaderboard(rubric: Rubric, standings: list[dict[str, Any]]) -> dict[str, An
     for place, r in enumerate(complete, start=1):
         r["rank"] = place
     incomplete = sorted((r for r in rows if r["total"] is None), key=lambda r: r["candidate_id"])
-    return {"rubric_version": rubric.version, "ranked": complete, "incomplete": incomplete}
+    return {"rubric_version": rubric.version, "ranked": complete, "incomplete": incomplete, "withdrawn": withdrawn}

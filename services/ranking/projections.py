@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from shared.contracts.evidence import CoverageFigureSubmitted
 from shared.contracts.interview import InterviewScored
-from shared.contracts.registration import CandidateRegistered
+from shared.contracts.registration import CandidateRegistered, CandidateWithdrawn
 from shared.contracts.scoring import IndicatorScored, ScoreAmended
 from shared.projection import Projection, View
 
 STANDINGS = "standings"
-FOLLOWED = (CandidateRegistered, IndicatorScored, ScoreAmended, InterviewScored, CoverageFigureSubmitted)
+FOLLOWED = (CandidateRegistered, CandidateWithdrawn, IndicatorScored, ScoreAmended, InterviewScored, CoverageFigureSubmitted)
 
 
 class Standings(Projection):
@@ -20,6 +20,8 @@ class Standings(Projection):
 
     def apply(self, view: View, envelope, event) -> View:
         view = {"candidate_id": event.candidate_id, "scores": {}, "interviews": {}, **view}
+        if isinstance(event, CandidateWithdrawn):
+            return {**view, "withdrawn": True, "withdrawal_reason": event.reason}
         if isinstance(event, CandidateRegistered):
             return {**view, **event.model_dump(include={"cycle_id", "category_id", "province", "name", "kind"})}
         if isinstance(event, (IndicatorScored, ScoreAmended)):

@@ -107,7 +107,7 @@ def main() -> None:
     asyncio.run(_declare_topics(settings))
     asyncio.set_event_loop(asyncio.new_event_loop())  # asyncio.run left none for faust to find
     app = build(settings)
-    worker = faust.Worker(app, loglevel="WARNING")
+    worker = faust.Worker(app, loglevel=settings.log_level)
     worker.execute_from_commandline()
 
 

@@ -6,8 +6,14 @@ from pydantic import BaseModel, Field
 
 from shared.commands import Aggregate, CommandBody, Rejected
 from shared.contracts.base import ID_PATTERN
-from shared.contracts.cycle_config import CycleConfig
-from shared.contracts.registration import CandidateKind, CandidateRegistered, CycleOpened
+from shared.contracts.cycle_config import STAGES, CycleConfig, Stage
+from shared.contracts.registration import (
+    CandidateKind,
+    CandidateRegistered,
+    CandidateWithdrawn,
+    CycleOpened,
+    CycleStageAdvanced,
+)
 
 
 class OpenCycle(CommandBody):
@@ -18,22 +24,53 @@ class OpenCycle(CommandBody):
         return self.config.cycle_id
 
 
+class AdvanceStage(CommandBody):
+    NAME = "AdvanceStage"
+    cycle_id: str = Field(pattern=ID_PATTERN)
+    to_stage: Stage
+
+    def aggregate_id(self) -> str:
+        return self.cycle_id
+
+
 class CycleState(BaseModel):
     config: CycleConfig | None = None
+    stage: Stage | None = None
 
 
 class Cycle(Aggregate[CycleState]):
     kind = "cycle"
     state_type = CycleState
-    commands = (OpenCycle,)
+    commands = (OpenCycle, AdvanceStage)
 
     def decide(self, command, state, context):
-        if state.config is not None:
-            raise Rejected("cycle_already_open", f"cycle {command.config.cycle_id} is already open")
-        return [CycleOpened(config=command.config)]
+        if isinstance(command, OpenCycle):
+            if state.config is not None:
+                raise Rejected("cycle_already_open", f"cycle {command.config.cycle_id} is already open")
+            return [CycleOpened(config=command.config)]
+        if state.stage is None:
+            raise Rejected("unknown_cycle", f"no open cycle {command.cycle_id}", 404)
+        expected = next_stage(state.stage)
+        if command.to_stage != expected:
+            raise Rejected(
+                "stage_order", f"the cycle is in {state.stage}; it can only move on to {expected or 'nothing'}"
+            )
+        return [CycleStageAdvanced(cycle_id=command.cycle_id, from_stage=state.stage, to_stage=command.to_stage)]
 
     def evolve(self, state, event):
-        return CycleState(config=event.config)
+        if isinstance(event, CycleOpened):
+            return CycleState(config=event.config, stage=STAGES[0])
+        return state.model_copy(update={"stage": event.to_stage})
+
+
+def next_stage(stage: str) -> str | None:
+    position = STAGES.index(stage)
+    return STAGES[position + 1] if position + 1 < len(STAGES) else None
+
+
+def require_stage(cycle: CycleState, *allowed: str) -> None:
+    if cycle.stage not in allowed:
+        raise Rejected("wrong_stage", f"the cycle is in {cycle.stage}; this needs {' or '.join(allowed)}")
 
 
 class RegisterCandidate(CommandBody):
@@ -49,30 +86,61 @@ class RegisterCandidate(CommandBody):
         return self.candidate_id
 
 
+class WithdrawCandidate(CommandBody):
+    NAME = "WithdrawCandidate"
+    candidate_id: str = Field(pattern=ID_PATTERN)
+    reason: str = Field(default="", max_length=2000)
+
+    def aggregate_id(self) -> str:
+        return self.candidate_id
+
+
 class CandidateState(BaseModel):
     registered: CandidateRegistered | None = None
+    withdrawn: bool = False
 
 
 class Candidate(Aggregate[CandidateState]):
     kind = "candidate"
     state_type = CandidateState
-    commands = (RegisterCandidate,)
+    commands = (RegisterCandidate, WithdrawCandidate)
 
-    async def context(self, command, store):
-        doc = await store.get("aggregates", f"{Cycle.kind}/{command.cycle_id}")
-        return CycleState.model_validate(doc["state"]).config if doc else None
+    async def context(self, command, store) -> CycleState:
+        cycle_id = command.cycle_id if isinstance(command, RegisterCandidate) else None
+        if cycle_id is None:
+            own = await store.get("aggregates", f"{self.kind}/{command.candidate_id}")
+            cycle_id = own["state"]["registered"]["cycle_id"] if own and own["state"]["registered"] else None
+        doc = await store.get("aggregates", f"{Cycle.kind}/{cycle_id}") if cycle_id else None
+        return CycleState.model_validate(doc["state"]) if doc else CycleState()
 
-    def decide(self, command, state, context: CycleConfig | None):
+    def decide(self, command, state, context: CycleState):
+        if isinstance(command, WithdrawCandidate):
+            return self._withdraw(command, state, context)
         if state.registered is not None:
             raise Rejected("duplicate_candidate", f"candidate {command.candidate_id} is already registered")
-        if context is None:
+        if context.config is None:
             raise Rejected("unknown_cycle", f"no open cycle {command.cycle_id}", 422)
-        category = context.category(command.category_id)
+        require_stage(context, "registration")
+        category = context.config.category(command.category_id)
         if category is None:
             raise Rejected("unknown_category", f"cycle {command.cycle_id} has no category {command.category_id}", 422)
         if category.level != command.kind:
             raise Rejected("kind_mismatch", f"category {category.id} is for {category.level}, not {command.kind}", 422)
         return [CandidateRegistered(**command.model_dump())]
 
+    def _withdraw(self, command: WithdrawCandidate, state: CandidateState, cycle: CycleState):
+        if state.registered is None:
+            raise Rejected("unknown_candidate", f"no registered candidate {command.candidate_id}", 404)
+        if state.withdrawn:
+            raise Rejected("already_withdrawn", f"candidate {command.candidate_id} has already withdrawn")
+        if not command.reason.strip():
+            raise Rejected("withdrawal_reason_required", "a withdrawal must give its reason", 422)
+        if cycle.stage in ("national_results", "closed"):
+            raise Rejected("wrong_stage", f"the cycle is in {cycle.stage}; results are final")
+        return [CandidateWithdrawn(candidate_id=command.candidate_id, cycle_id=state.registered.cycle_id,
+                                   reason=command.reason)]
+
     def evolve(self, state, event):
+        if isinstance(event, CandidateWithdrawn):
+            return state.model_copy(update={"withdrawn": True})
         return CandidateState(registered=event)

@@ -4,12 +4,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
 
-from services.registration.domain import OpenCycle, RegisterCandidate
+from pydantic import BaseModel, Field
+
+from services.registration.domain import AdvanceStage, OpenCycle, RegisterCandidate, WithdrawCandidate
+from shared.contracts.cycle_config import Stage
 from shared.contracts.cycle_config import CycleConfig
 from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, runtime
 from shared.runtime import Runtime
 
 Rt = Annotated[Runtime, Depends(runtime)]
+
+
+class StageChange(BaseModel):
+    to_stage: Stage
+
+
+class Withdrawal(BaseModel):
+    reason: str = Field(default="", max_length=2000)
 
 
 def routes() -> APIRouter:
@@ -20,6 +31,22 @@ def routes() -> APIRouter:
         config: CycleConfig, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
     ):
         return accepted(await rt.submit(OpenCycle(config=config), who, cid, idempotency_key))
+
+    @router.post("/cycles/{cycle_id}/stage", status_code=201)
+    async def advance_stage(
+        cycle_id: str, body: StageChange, rt: Rt, who: CurrentActor, cid: CorrelationId,
+        idempotency_key: IdempotencyKey = None,
+    ):
+        command = AdvanceStage(cycle_id=cycle_id, to_stage=body.to_stage)
+        return accepted(await rt.submit(command, who, cid, idempotency_key))
+
+    @router.post("/candidates/{candidate_id}/withdrawal", status_code=201)
+    async def withdraw_candidate(
+        candidate_id: str, body: Withdrawal, rt: Rt, who: CurrentActor, cid: CorrelationId,
+        idempotency_key: IdempotencyKey = None,
+    ):
+        command = WithdrawCandidate(candidate_id=candidate_id, reason=body.reason)
+        return accepted(await rt.submit(command, who, cid, idempotency_key))
 
     @router.post("/candidates", status_code=201)
     async def register_candidate(
@@ -32,13 +59,13 @@ def routes() -> APIRouter:
         doc = await rt.store.get("aggregates", f"cycle/{cycle_id}")
         if doc is None:
             raise HTTPException(404, f"no cycle {cycle_id}")
-        return doc["state"]["config"]
+        return {"stage": doc["state"]["stage"], "config": doc["state"]["config"]}
 
     @router.get("/candidates/{candidate_id}")
     async def get_candidate(candidate_id: str, rt: Rt):
         doc = await rt.store.get("aggregates", f"candidate/{candidate_id}")
         if doc is None:
             raise HTTPException(404, f"no candidate {candidate_id}")
-        return doc["state"]["registered"]
+        return {**doc["state"]["registered"], "withdrawn": doc["state"]["withdrawn"]}
 
     return router

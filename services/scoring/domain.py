@@ -81,8 +81,7 @@ def band_score(rule: CoverageRule, ratio: float) -> float:
 
 
 def _rubric(context: Registered) -> Rubric:
-    if context.category is None:
-        raise Rejected("unknown_candidate", "no registered candidate with that id in an open cycle", 422)
+    context.require_active("assessment")
     return context.category.rubric
 
 

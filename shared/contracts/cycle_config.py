@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -28,17 +29,28 @@ class CoverageRule(Frozen):
     bands: list[CoverageBand] = Field(min_length=1)
 
 
+class SubIndicator(Frozen):
+    """What assessors look at within an indicator; weights within one indicator add up to 1."""
+
+    id: str = Id
+    name: str = Field(min_length=1)
+    weight: float = Field(gt=0, le=1)
+
+
 class Indicator(Frozen):
     id: str = Id
     name: str = Field(min_length=1)
     weight: float = Field(gt=0, le=1)
     method: Literal["judged", "computed", "interview"]
     rule: CoverageRule | None = None
+    sub_indicators: list[SubIndicator] = []
 
     @model_validator(mode="after")
-    def _rule_for_computed(self) -> Indicator:
+    def _consistent(self) -> Indicator:
         if (self.method == "computed") != (self.rule is not None):
             raise ValueError("a computed indicator needs a rule, and only a computed one has one")
+        if self.sub_indicators and abs(sum(s.weight for s in self.sub_indicators) - 1) > 1e-9:
+            raise ValueError(f"sub-indicator weights of {self.id} must add up to 1")
         return self
 
 
@@ -83,6 +95,40 @@ class Rubric(Frozen):
         return next((i for i in self.indicators if i.id == indicator_id), None)
 
 
+Stage = Literal[
+    "registration",
+    "screening",
+    "assessment",
+    "plenary",
+    "interview",
+    "provincial_results",
+    "national_round",
+    "national_results",
+    "closed",
+]
+STAGES: tuple[str, ...] = Stage.__args__  # in the only order a cycle moves through them
+
+
+class StageWindow(Frozen):
+    stage: Stage
+    opens: date
+    closes: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> StageWindow:
+        if self.closes < self.opens:
+            raise ValueError(f"stage {self.stage} closes before it opens")
+        return self
+
+
+class EligibilityRule(Frozen):
+    """A screening rule: `min_coverage_ratio` (value), `no_arrears`, `documents_required` (indicators)."""
+
+    rule: Literal["min_coverage_ratio", "no_arrears", "documents_required"]
+    value: float | None = None
+    indicators: list[str] = []
+
+
 class Category(Frozen):
     id: str = Id
     name: str = Field(min_length=1)
@@ -91,6 +137,7 @@ class Category(Frozen):
     sector: str | None = None
     size: str | None = None
     rubric: Rubric
+    eligibility: list[EligibilityRule] = []
 
 
 class CycleConfig(Frozen):
@@ -98,13 +145,21 @@ class CycleConfig(Frozen):
     edition_year: int = Field(ge=2017, le=2100)
     name: str = Field(min_length=1)
     config_version: int = Field(default=1, ge=1)
+    reference_data_version: str = Field(default="kemendagri-2024", min_length=1, max_length=64)
+    stages: list[StageWindow] = []
     categories: list[Category] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unique_categories(self) -> CycleConfig:
+    def _consistent(self) -> CycleConfig:
         ids = [c.id for c in self.categories]
         if len(set(ids)) != len(ids):
             raise ValueError("category ids must be unique")
+        named = [w.stage for w in self.stages]
+        if named and named != list(STAGES):
+            raise ValueError(f"stages must list every stage once, in order: {', '.join(STAGES)}")
+        for earlier, later in zip(self.stages, self.stages[1:]):
+            if later.opens < earlier.opens:
+                raise ValueError(f"stage {later.stage} opens before {earlier.stage}")
         return self
 
     def category(self, category_id: str) -> Category | None:

@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import Field
 
 from shared.contracts.base import ID_PATTERN, DomainEvent, contract
-from shared.contracts.cycle_config import CycleConfig
+from shared.contracts.cycle_config import CycleConfig, Stage
 
 CandidateKind = Literal["province", "regency_city", "village", "business", "public_service"]
 
@@ -17,6 +17,14 @@ class CycleOpened(DomainEvent):
 
 
 @contract
+class CycleStageAdvanced(DomainEvent):
+    TYPE = "CycleStageAdvanced"
+    cycle_id: str
+    from_stage: Stage
+    to_stage: Stage
+
+
+@contract
 class CandidateRegistered(DomainEvent):
     TYPE = "CandidateRegistered"
     candidate_id: str = Field(pattern=ID_PATTERN)
@@ -25,3 +33,11 @@ class CandidateRegistered(DomainEvent):
     kind: CandidateKind
     name: str = Field(min_length=1, max_length=200)
     province: str = Field(min_length=1, max_length=64)
+
+
+@contract
+class CandidateWithdrawn(DomainEvent):
+    TYPE = "CandidateWithdrawn"
+    candidate_id: str
+    cycle_id: str
+    reason: str = Field(min_length=1, max_length=2000)

@@ -18,7 +18,7 @@ import pytest
 
 from shared import topics
 from shared.client import ApiError
-from shared.scenario import CATEGORY, PROVINCE, play_demo
+from shared.scenario import CATEGORY, PROVINCE, advance, demo_config, open_cycle, play_demo, register
 
 EXPECTED = [("kota-bandung", 84.6), ("kab-bekasi", 77.25), ("kab-bogor", 74.5), ("kota-depok", 52.5)]
 BOARD = f"/leaderboards/demo-2024/{CATEGORY}/provinces/{PROVINCE}"
@@ -53,9 +53,27 @@ def test_ranking_killed_and_restarted_gives_the_same_leaderboard(running):
     assert after == before
 
 
+ASSESS = "assess-2024"
+
+
+@pytest.fixture(scope="module")
+def assessing(running):
+    """A second cycle, left in the assessment stage, with a few scores to amend."""
+    config = {**demo_config(), "cycle_id": ASSESS}
+    open_cycle(running.api, config)
+    register(running.api, ASSESS, {"as-bandung": "Kota Bandung", "as-depok": "Kota Depok", "as-bogor": "Kab. Bogor"})
+    advance(running.api, ASSESS, "assessment")
+    for candidate, indicator, assessor in [("as-depok", "policy", 1), ("as-depok", "implementation", 1),
+                                           ("as-bandung", "policy", 1), ("as-bandung", "policy", 2)]:
+        body = {"score_id": f"s-{candidate}-{indicator}-{assessor}", "candidate_id": candidate,
+                "indicator_id": indicator, "assessor_id": f"assessor-{assessor}", "value": 70}
+        running.api.as_actor(f"assessor-{assessor}", "assessor").post("scoring", "/scores", body)
+    return running
+
+
 def _amend(api, value: float, key: str, **params):
-    body = {"score_id": f"s-kota-depok-policy-1-{key}", "candidate_id": "kota-depok",
-            "supersedes": "s-kota-depok-policy-1", "assessor_id": "assessor-1", "value": value,
+    body = {"score_id": f"s-as-depok-policy-1-{key}", "candidate_id": "as-depok",
+            "supersedes": "s-as-depok-policy-1", "assessor_id": "assessor-1", "value": value,
             "reason": f"second reading ({key})"}
     try:
         return 201, api.as_actor("assessor-1", "assessor").post("scoring", "/amendments", body, key=key, **params)
@@ -63,74 +81,77 @@ def _amend(api, value: float, key: str, **params):
         return exc.response.status_code, exc.response.json()
 
 
-def test_conflicting_amendments_only_one_takes_effect(running):
+def _refusal(call) -> tuple[int, str]:
+    with pytest.raises(ApiError) as refused:
+        call()
+    return refused.value.response.status_code, refused.value.response.json()["detail"]["rule"]
+
+
+def _version(api, candidate: str) -> int:
+    return api.get("scoring", f"/candidates/{candidate}/scores")["version"]
+
+
+def test_conflicting_amendments_only_one_takes_effect(assessing):
     with ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(lambda args: _amend(running.api, *args), [(71, "race-aaaa"), (72, "race-bbbb")]))
+        results = list(pool.map(lambda args: _amend(assessing.api, *args), [(71, "race-aaaa"), (72, "race-bbbb")]))
     statuses = sorted(status for status, _ in results)
     assert statuses == [201, 409]
     refused = next(body for status, body in results if status == 409)
     assert refused["detail"]["rule"] == "score_superseded"
-    sheet = running.api.get("scoring", "/candidates/kota-depok/scores")
-    current = [s for s in sheet["scores"].values() if s["indicator_id"] == "policy" and s["assessor_id"] == "assessor-1"]
-    assert [s["current"] for s in current].count(True) == 1
+    sheet = assessing.api.get("scoring", "/candidates/as-depok/scores")
+    mine = [s for s in sheet["scores"].values() if s["indicator_id"] == "policy" and s["assessor_id"] == "assessor-1"]
+    assert [s["current"] for s in mine].count(True) == 1
 
 
-def test_stale_expected_version_is_refused(running):
-    sheet = running.api.get("scoring", "/candidates/kota-depok/scores")
-    current = next(
-        sid for sid, s in sheet["scores"].items()
-        if s["current"] and s["indicator_id"] == "implementation" and s["assessor_id"] == "assessor-1"
-    )
-    body = {"score_id": "late-amend", "candidate_id": "kota-depok", "supersedes": current,
+def test_stale_expected_version_is_refused(assessing):
+    version = _version(assessing.api, "as-depok")
+    body = {"score_id": "late-amend", "candidate_id": "as-depok", "supersedes": "s-as-depok-implementation-1",
             "assessor_id": "assessor-1", "value": 61, "reason": "typo"}
-    assessor = running.api.as_actor("assessor-1", "assessor")
-    with pytest.raises(ApiError) as refused:
-        assessor.post("scoring", "/amendments", body, expected_version=sheet["version"] - 1)
-    assert refused.value.response.status_code == 409
-    assert refused.value.response.json()["detail"]["rule"] == "stale_version"
-    assert assessor.post("scoring", "/amendments", body, expected_version=sheet["version"])["status"] == "accepted"
+    assessor = assessing.api.as_actor("assessor-1", "assessor")
+    assert _refusal(lambda: assessor.post("scoring", "/amendments", body, expected_version=version - 1)) == (
+        409, "stale_version")
+    assert assessor.post("scoring", "/amendments", body, expected_version=version)["status"] == "accepted"
 
 
-def test_same_idempotency_key_appends_once(running):
-    before = running.api.get("scoring", "/candidates/kota-bandung/scores")["version"]
-    body = {"score_id": "s-bandung-policy-3", "candidate_id": "kota-bandung", "indicator_id": "policy",
+def test_same_idempotency_key_appends_once(assessing):
+    before = _version(assessing.api, "as-bandung")
+    body = {"score_id": "s-as-bandung-policy-3", "candidate_id": "as-bandung", "indicator_id": "policy",
             "assessor_id": "assessor-3", "value": 85}
-    assessor = running.api.as_actor("assessor-3", "assessor")
+    assessor = assessing.api.as_actor("assessor-3", "assessor")
     first = assessor.post("scoring", "/scores", body, key="same-key-0001")
     second = assessor.post("scoring", "/scores", body, key="same-key-0001")
     assert first == second and first["version"] == before + 1
-    assert running.api.get("scoring", "/candidates/kota-bandung/scores")["version"] == before + 1
+    assert _version(assessing.api, "as-bandung") == before + 1
 
 
 @pytest.mark.parametrize(
     ("body", "status", "rule"),
     [
-        ({"candidate_id": "kota-bandung", "indicator_id": "policy", "assessor_id": "a", "value": 101}, 422,
+        ({"candidate_id": "as-bandung", "indicator_id": "policy", "assessor_id": "a", "value": 101}, 422,
          "score_outside_scale"),
         ({"candidate_id": "nobody", "indicator_id": "policy", "assessor_id": "a", "value": 50}, 422,
          "unknown_candidate"),
-        ({"candidate_id": "kota-bandung", "indicator_id": "coverage", "assessor_id": "a", "value": 50}, 422,
+        ({"candidate_id": "as-bandung", "indicator_id": "coverage", "assessor_id": "a", "value": 50}, 422,
          "indicator_not_judged"),
-        ({"candidate_id": "kota-bandung", "indicator_id": "policy", "assessor_id": "assessor-1", "value": 50}, 409,
+        ({"candidate_id": "as-bandung", "indicator_id": "policy", "assessor_id": "assessor-1", "value": 50}, 409,
          "already_scored"),
+        ({"candidate_id": "kota-bandung", "indicator_id": "policy", "assessor_id": "a", "value": 50}, 409,
+         "wrong_stage"),
     ],
 )
-def test_rule_breaking_scores_are_refused_with_the_rule_and_append_nothing(running, body, status, rule):
-    before = running.api.get("scoring", "/candidates/kota-bandung/scores")["version"]
-    with pytest.raises(ApiError) as refused:
-        running.api.as_actor("a", "assessor").post("scoring", "/scores", {"score_id": "bad-score", **body})
-    assert refused.value.response.status_code == status
-    assert refused.value.response.json()["detail"]["rule"] == rule
-    assert running.api.get("scoring", "/candidates/kota-bandung/scores")["version"] == before
+def test_rule_breaking_scores_are_refused_with_the_rule_and_append_nothing(assessing, body, status, rule):
+    candidate = body["candidate_id"] if body["candidate_id"] != "nobody" else "as-bandung"
+    before = _version(assessing.api, candidate)
+    post = assessing.api.as_actor("a", "assessor").post
+    assert _refusal(lambda: post("scoring", "/scores", {"score_id": "bad-score", **body})) == (status, rule)
+    assert _version(assessing.api, candidate) == before
 
 
-def test_amendment_without_reason_is_refused(running):
-    body = {"score_id": "no-reason", "candidate_id": "kota-bandung", "supersedes": "s-kota-bandung-policy-2",
+def test_amendment_without_reason_is_refused(assessing):
+    body = {"score_id": "no-reason", "candidate_id": "as-bandung", "supersedes": "s-as-bandung-policy-2",
             "assessor_id": "assessor-2", "value": 10, "reason": ""}
-    with pytest.raises(ApiError) as refused:
-        running.api.as_actor("assessor-2", "assessor").post("scoring", "/amendments", body)
-    assert refused.value.response.status_code == 422
-    assert refused.value.response.json()["detail"]["rule"] == "amendment_reason_required"
+    post = assessing.api.as_actor("assessor-2", "assessor").post
+    assert _refusal(lambda: post("scoring", "/amendments", body)) == (422, "amendment_reason_required")
 
 
 def test_malformed_command_gets_422_naming_the_field(running):
@@ -139,6 +160,38 @@ def test_malformed_command_gets_422_naming_the_field(running):
     assert refused.value.response.status_code == 422
     fields = {tuple(e["loc"]) for e in refused.value.response.json()["detail"]}
     assert ("body", "value") in fields and ("body", "indicator_id") in fields
+
+
+def test_registration_refusals(assessing):
+    organiser = assessing.api.as_actor("organiser-1", "organiser")
+    late = {"candidate_id": "late-comer", "cycle_id": ASSESS, "category_id": CATEGORY, "kind": "regency_city",
+            "name": "Late", "province": PROVINCE}
+    assert _refusal(lambda: organiser.post("registration", "/candidates", late)) == (409, "wrong_stage")
+    again = {**late, "candidate_id": "as-bandung"}
+    assert _refusal(lambda: organiser.post("registration", "/candidates", again)) == (409, "duplicate_candidate")
+    skip = {"to_stage": "interview"}
+    assert _refusal(lambda: organiser.post("registration", f"/cycles/{ASSESS}/stage", skip)) == (409, "stage_order")
+    with pytest.raises(ApiError) as missing:
+        organiser.get("registration", "/candidates/late-comer")
+    assert missing.value.response.status_code == 404
+
+
+def test_withdrawn_candidate_cannot_be_scored_and_leaves_the_ranking(assessing):
+    organiser = assessing.api.as_actor("organiser-1", "organiser")
+    path = "/candidates/as-bogor/withdrawal"
+    assert _refusal(lambda: organiser.post("registration", path, {"reason": " "})) == (422, "withdrawal_reason_required")
+    organiser.post("registration", path, {"reason": "the regent asked to withdraw"})
+    assert organiser.get("registration", "/candidates/as-bogor")["withdrawn"] is True
+    assessing.api.wait_for("scoring", "/directory/candidates/as-bogor", until=lambda c: c["withdrawn"])
+    body = {"score_id": "s-bogor", "candidate_id": "as-bogor", "indicator_id": "policy", "assessor_id": "a",
+            "value": 50}
+    post = assessing.api.as_actor("a", "assessor").post
+    assert _refusal(lambda: post("scoring", "/scores", body)) == (409, "candidate_withdrawn")
+    board = assessing.api.wait_for(
+        "ranking", f"/leaderboards/{ASSESS}/{CATEGORY}/provinces/{PROVINCE}", until=lambda b: b["withdrawn"]
+    )
+    assert board["withdrawn"] == ["as-bogor"]
+    assert "as-bogor" not in [r["candidate_id"] for r in board["ranked"] + board["incomplete"]]
 
 
 def test_poison_record_goes_to_the_dead_letters_and_the_consumer_goes_on(running):
