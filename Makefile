@@ -21,7 +21,7 @@ down:
 	deploy/local/down.sh
 
 run: venv
-	$(PY) -m shared.demo
+	$(PY) -m paritrana.demo
 
 schemas: venv
 	$(PY) -m shared.schemagen

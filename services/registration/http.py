@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Body, Depends, HTTPException
 
 from pydantic import BaseModel, Field
 
+from services.registration.cycle_files import InvalidCycleDocument, parse
 from services.registration.domain import AdvanceStage, OpenCycle, RegisterCandidate, WithdrawCandidate
 from shared.contracts.cycle_config import Stage
 from shared.contracts.cycle_config import CycleConfig
@@ -30,6 +31,19 @@ def routes() -> APIRouter:
     async def open_cycle(
         config: CycleConfig, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
     ):
+        return accepted(await rt.submit(OpenCycle(config=config), who, cid, idempotency_key))
+
+    @router.post("/cycle-documents", status_code=201)
+    async def open_cycle_from_document(
+        rt: Rt, who: CurrentActor, cid: CorrelationId,
+        document: Annotated[str, Body(media_type="application/yaml", max_length=1_000_000)],
+        idempotency_key: IdempotencyKey = None,
+    ):
+        """Open a cycle from its YAML (or JSON) document, as shipped in services/registration/cycles/."""
+        try:
+            config = parse(document)
+        except InvalidCycleDocument as invalid:
+            raise HTTPException(422, invalid.errors) from invalid
         return accepted(await rt.submit(OpenCycle(config=config), who, cid, idempotency_key))
 
     @router.post("/cycles/{cycle_id}/stage", status_code=201)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from shared.backends import build_event_log
-from shared.client import Api
-from shared.launcher import Cluster, cluster
+from paritrana.client import Api
+from paritrana.launcher import Cluster, cluster
 from shared.settings import Settings
 from tests.conftest import unique
 

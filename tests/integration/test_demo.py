@@ -17,7 +17,7 @@ def test_demo_prints_the_provincial_leaderboard():
         "PARITRANA_PORT_BASE": str(random.randrange(20000, 40000, 10)),
     }
     result = subprocess.run(
-        [sys.executable, "-m", "shared.demo"], env=env, capture_output=True, text=True, timeout=180
+        [sys.executable, "-m", "paritrana.demo"], env=env, capture_output=True, text=True, timeout=180
     )
     assert result.returncode == 0, result.stderr[-2000:]
     rows = re.findall(r"^\s*(\d+)\s+(.+?)\s+(\d+\.\d\d)\s+policy", result.stdout, re.MULTILINE)

@@ -12,13 +12,16 @@ The expected totals are worked out by hand from shared/scenario.py and the demo 
 from __future__ import annotations
 
 import json
+
 from concurrent.futures import ThreadPoolExecutor
+
+import httpx
 
 import pytest
 
 from shared import topics
-from shared.client import ApiError
-from shared.scenario import CATEGORY, PROVINCE, advance, demo_config, open_cycle, play_demo, register
+from paritrana.client import ApiError
+from paritrana.scenario import CATEGORY, PROVINCE, advance, demo_config, open_cycle, play_demo, register
 
 EXPECTED = [("kota-bandung", 84.6), ("kab-bekasi", 77.25), ("kab-bogor", 74.5), ("kota-depok", 52.5)]
 BOARD = f"/leaderboards/demo-2024/{CATEGORY}/provinces/{PROVINCE}"
@@ -208,3 +211,18 @@ def test_poison_record_goes_to_the_dead_letters_and_the_consumer_goes_on(running
     assert dead[0].headers["reason"].startswith("malformed envelope")
     assert dead[0].headers["source_topic"] == topics.events(ns, "interview")
     assert json.loads(dead[0].headers["source_offset"]) >= 0
+
+
+def test_cycle_opened_from_a_shipped_yaml_document(running):
+    organiser = running.api.as_actor("organiser-1", "organiser")
+    text = open("services/registration/cycles/paritrana-2024.yaml").read()
+    url = running.services.url("registration")
+    headers = {"X-Actor-Id": "organiser-1", "X-Actor-Role": "organiser", "Content-Type": "application/yaml"}
+    created = httpx.post(f"{url}/cycle-documents", content=text, headers=headers)
+    assert created.status_code == 201, created.text
+    cycle = organiser.get("registration", "/cycles/paritrana-2024")
+    assert cycle["stage"] == "registration" and len(cycle["config"]["categories"]) == 9
+    broken = httpx.post(f"{url}/cycle-documents", content=text.replace("edition_year: 2024", "edition_year: 1900"),
+                        headers=headers)
+    assert broken.status_code == 422
+    assert broken.json()["detail"][0]["loc"] == ["edition_year"]

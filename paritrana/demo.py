@@ -9,9 +9,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from shared.client import Api
-from shared.launcher import cluster
-from shared.scenario import play_demo
+from paritrana.client import Api
+from paritrana.launcher import cluster
+from paritrana.scenario import play_demo
 from shared.settings import Settings
 from shared.topics import SERVICES
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from paritrana.client import Api
+from services.registration.cycle_files import shipped
+from shared.contracts.cycle_config import STAGES
 
-import yaml
-
-from shared.client import Api
-from shared.contracts.cycle_config import STAGES, CycleConfig
-
-DEMO_CONFIG = Path(__file__).resolve().parent.parent / "services/registration/cycles/demo.yaml"
 PROVINCE = "jawa-barat"
 CATEGORY = "regency-city"
 
@@ -24,7 +20,7 @@ AMENDMENT = ("kab-bogor", "policy", "assessor-1", 75, "regional regulation 4/202
 
 
 def demo_config() -> dict:
-    return CycleConfig.model_validate(yaml.safe_load(DEMO_CONFIG.read_text())).model_dump(mode="json")
+    return shipped("demo").model_dump(mode="json")
 
 
 def open_cycle(api: Api, config: dict) -> None:
