@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from services.registration import reference
+from services.registration.reference import ReferenceData
 from shared.commands import Aggregate, CommandBody, Rejected
 from shared.contracts.base import ID_PATTERN
 from shared.contracts.cycle_config import STAGES, CycleConfig, Stage
@@ -47,6 +49,9 @@ class Cycle(Aggregate[CycleState]):
         if isinstance(command, OpenCycle):
             if state.config is not None:
                 raise Rejected("cycle_already_open", f"cycle {command.config.cycle_id} is already open")
+            if command.config.reference_data_version not in reference.KNOWN_VERSIONS:
+                known = ", ".join(reference.KNOWN_VERSIONS)
+                raise Rejected("unknown_reference_data", f"reference data versions known: {known}", 422)
             return [CycleOpened(config=command.config)]
         if state.stage is None:
             raise Rejected("unknown_cycle", f"no open cycle {command.cycle_id}", 404)
@@ -61,6 +66,20 @@ class Cycle(Aggregate[CycleState]):
         if isinstance(event, CycleOpened):
             return CycleState(config=event.config, stage=STAGES[0])
         return state.model_copy(update={"stage": event.to_stage})
+
+
+def _check_region(command: RegisterCandidate, regions: ReferenceData | None) -> None:
+    if regions is None or regions.province(command.province) is None:
+        raise Rejected("unknown_province", f"no province {command.province!r} in the cycle's reference data", 422)
+    if command.regency_code is None:
+        return
+    regency = regions.regency(command.regency_code)
+    if regency is None:
+        raise Rejected("unknown_regency", f"no regency/city {command.regency_code} in the reference data", 422)
+    if regency.province_id != command.province:
+        raise Rejected(
+            "regency_outside_province", f"{regency.name} is in {regency.province_id}, not {command.province}", 422
+        )
 
 
 def next_stage(stage: str) -> str | None:
@@ -80,10 +99,22 @@ class RegisterCandidate(CommandBody):
     category_id: str = Field(pattern=ID_PATTERN)
     kind: CandidateKind
     name: str = Field(min_length=1, max_length=200)
-    province: str = Field(min_length=1, max_length=64)
+    province: str = Field(min_length=1, max_length=64, description="province id, e.g. jawa-barat")
+    regency_code: str | None = Field(default=None, pattern=r"^\d{2}\.\d{2}$")
+    employer_id: str | None = Field(default=None, min_length=1, max_length=64)
+    sector: str | None = Field(default=None, max_length=64)
+    size: str | None = Field(default=None, max_length=32)
 
     def aggregate_id(self) -> str:
         return self.candidate_id
+
+
+class RegistrationContext(BaseModel):
+    """What deciding on a candidate needs besides its own state: its cycle and the pinned regions."""
+
+    model_config = {"arbitrary_types_allowed": True}
+    cycle: CycleState
+    regions: ReferenceData | None = None
 
 
 class WithdrawCandidate(CommandBody):
@@ -105,27 +136,31 @@ class Candidate(Aggregate[CandidateState]):
     state_type = CandidateState
     commands = (RegisterCandidate, WithdrawCandidate)
 
-    async def context(self, command, store) -> CycleState:
+    async def context(self, command, store) -> RegistrationContext:
         cycle_id = command.cycle_id if isinstance(command, RegisterCandidate) else None
         if cycle_id is None:
             own = await store.get("aggregates", f"{self.kind}/{command.candidate_id}")
             cycle_id = own["state"]["registered"]["cycle_id"] if own and own["state"]["registered"] else None
         doc = await store.get("aggregates", f"{Cycle.kind}/{cycle_id}") if cycle_id else None
-        return CycleState.model_validate(doc["state"]) if doc else CycleState()
+        cycle = CycleState.model_validate(doc["state"]) if doc else CycleState()
+        regions = reference.load(cycle.config.reference_data_version) if cycle.config else None
+        return RegistrationContext(cycle=cycle, regions=regions)
 
-    def decide(self, command, state, context: CycleState):
+    def decide(self, command, state, context: RegistrationContext):
+        cycle = context.cycle
         if isinstance(command, WithdrawCandidate):
-            return self._withdraw(command, state, context)
+            return self._withdraw(command, state, cycle)
         if state.registered is not None:
             raise Rejected("duplicate_candidate", f"candidate {command.candidate_id} is already registered")
-        if context.config is None:
+        if cycle.config is None:
             raise Rejected("unknown_cycle", f"no open cycle {command.cycle_id}", 422)
-        require_stage(context, "registration")
-        category = context.config.category(command.category_id)
+        require_stage(cycle, "registration")
+        category = cycle.config.category(command.category_id)
         if category is None:
             raise Rejected("unknown_category", f"cycle {command.cycle_id} has no category {command.category_id}", 422)
         if category.level != command.kind:
             raise Rejected("kind_mismatch", f"category {category.id} is for {category.level}, not {command.kind}", 422)
+        _check_region(command, context.regions)
         return [CandidateRegistered(**command.model_dump())]
 
     def _withdraw(self, command: WithdrawCandidate, state: CandidateState, cycle: CycleState):

@@ -33,6 +33,10 @@ class CandidateRegistered(DomainEvent):
     kind: CandidateKind
     name: str = Field(min_length=1, max_length=200)
     province: str = Field(min_length=1, max_length=64)
+    regency_code: str | None = None
+    employer_id: str | None = None
+    sector: str | None = None
+    size: str | None = None
 
 
 @contract

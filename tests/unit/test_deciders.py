@@ -6,8 +6,10 @@ import pytest
 
 from services.evidence.domain import CandidateEvidence, EvidenceState, SubmitCoverageFigure
 from services.interview.domain import CandidateInterview, InterviewSheet, RecordInterviewScore
+from services.registration import reference
 from services.registration.domain import (
-    AdvanceStage, Candidate, CandidateState, Cycle, CycleState, OpenCycle, RegisterCandidate, WithdrawCandidate,
+    AdvanceStage, Candidate, CandidateState, Cycle, CycleState, OpenCycle, RegisterCandidate, RegistrationContext,
+    WithdrawCandidate,
 )
 from services.scoring.domain import (
     AmendScore, CandidateScores, ScoreFromFigure, ScoreIndicator, ScoreSheet, band_score,
@@ -53,26 +55,43 @@ def test_skipping_a_stage_is_refused():
 
 REGISTER = dict(candidate_id="kota-bandung", cycle_id="demo-2024", category_id="regency-city",
                 kind="regency_city", name="Kota Bandung", province="jawa-barat")
-OPEN = CycleState(config=CONFIG, stage="registration")
+REGIONS = reference.load()
+OPEN = RegistrationContext(cycle=CycleState(config=CONFIG, stage="registration"), regions=REGIONS)
 
 
 @pytest.mark.parametrize(
     "changes, cycle, rule, status",
     [
         ({}, CycleState(), "unknown_cycle", 422),
-        ({"category_id": "village"}, OPEN, "unknown_category", 422),
-        ({"kind": "village"}, OPEN, "kind_mismatch", 422),
+        ({"category_id": "village"}, OPEN.cycle, "unknown_category", 422),
+        ({"kind": "village"}, OPEN.cycle, "kind_mismatch", 422),
         ({}, CycleState(config=CONFIG, stage="assessment"), "wrong_stage", 409),
+        ({"province": "atlantis"}, OPEN.cycle, "unknown_province", 422),
+        ({"regency_code": "99.99"}, OPEN.cycle, "unknown_regency", 422),
+        ({"regency_code": "11.01"}, OPEN.cycle, "regency_outside_province", 422),
     ],
 )
 def test_registration_rules(changes, cycle, rule, status):
-    assert refused(Candidate(), RegisterCandidate(**{**REGISTER, **changes}), CandidateState(), cycle) == (rule, status)
+    context = RegistrationContext(cycle=cycle, regions=REGIONS)
+    assert refused(Candidate(), RegisterCandidate(**{**REGISTER, **changes}), CandidateState(), context) == (
+        rule, status)
+
+
+def test_candidate_in_its_provinces_regency_is_accepted():
+    bandung = next(r for r in REGIONS.regencies.values() if r.name == "Kota Bandung")
+    [event] = Candidate().decide(RegisterCandidate(**REGISTER, regency_code=bandung.code), CandidateState(), OPEN)
+    assert event.regency_code == bandung.code
+
+
+def test_cycle_with_unknown_reference_data_is_refused():
+    config = CONFIG.model_copy(update={"reference_data_version": "bps-1999"})
+    assert refused(Cycle(), OpenCycle(config=config), CycleState(), None) == ("unknown_reference_data", 422)
 
 
 def test_register_then_duplicate_then_withdraw():
     candidate = Candidate()
     events = candidate.decide(RegisterCandidate(**REGISTER), CandidateState(), OPEN)
-    assert events[0].model_dump() == REGISTER
+    assert events[0].model_dump(exclude_none=True) == REGISTER
     state = fold(candidate, CandidateState(), events)
     assert refused(candidate, RegisterCandidate(**REGISTER), state, OPEN) == ("duplicate_candidate", 409)
     assert refused(candidate, WithdrawCandidate(candidate_id="kota-bandung"), state, OPEN)[0] == \
@@ -82,7 +101,7 @@ def test_register_then_duplicate_then_withdraw():
     assert withdrawn.withdrawn
     assert refused(candidate, WithdrawCandidate(candidate_id="kota-bandung", reason="again"), withdrawn, OPEN)[0] == \
         "already_withdrawn"
-    final = CycleState(config=CONFIG, stage="closed")
+    final = RegistrationContext(cycle=CycleState(config=CONFIG, stage="closed"))
     assert refused(candidate, WithdrawCandidate(candidate_id="kota-bandung", reason="late"), state, final)[0] == \
         "wrong_stage"
 
