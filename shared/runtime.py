@@ -113,6 +113,21 @@ class Runtime:
             raise Unavailable(f"command {command_id} is queued but not yet decided; retry with the same key")
         return outcome
 
+    async def submit_many(
+        self, commands: Sequence[tuple[CommandBody, str]], actor: Actor, correlation_id: str
+    ) -> list[Outcome]:
+        """Send many commands (each with its own id) and wait for every decision."""
+        for body, command_id in commands:
+            if await self.store.get(OUTCOMES, command_id) is None:
+                await self.send(body, actor, correlation_id, command_id)
+        outcomes = []
+        for _body, command_id in commands:
+            outcome = await wait_for_outcome(self.store, command_id, self.settings.command_timeout)
+            if outcome is None:
+                raise Unavailable(f"command {command_id} is queued but not yet decided; retry with the same key")
+            outcomes.append(outcome)
+        return outcomes
+
     async def send(
         self,
         body: CommandBody,

@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, HTTPException
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 
 from pydantic import BaseModel, Field
 
+from services.registration import bulk
 from services.registration.cycle_files import InvalidCycleDocument, parse
-from services.registration.domain import AdvanceStage, OpenCycle, RegisterCandidate, WithdrawCandidate
-from shared.contracts.cycle_config import Stage
-from shared.contracts.cycle_config import CycleConfig
+from services.registration.domain import (
+    AdvanceStage, Candidate, CandidateState, OpenCycle, RegisterCandidate, WithdrawCandidate,
+)
+from shared.contracts.cycle_config import CycleConfig, Stage
 from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, runtime
 from shared.runtime import Runtime
 
@@ -62,6 +64,17 @@ def routes() -> APIRouter:
         command = WithdrawCandidate(candidate_id=candidate_id, reason=body.reason)
         return accepted(await rt.submit(command, who, cid, idempotency_key))
 
+    @router.post("/candidates/import", status_code=201)
+    async def import_candidates(
+        request: Request, rt: Rt, who: CurrentActor, cid: CorrelationId,
+        cycle_id: Annotated[str, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")],
+        idempotency_key: IdempotencyKey = None,
+    ):
+        """Register candidates from a CSV body (UTF-8; columns candidate_id, category_id, kind, name,
+        province, and optionally regency_code, employer_id, sector, size). Every row is validated
+        first; if any is rejected, nothing is registered and the answer lists each rejected row."""
+        return await import_csv(request, rt, who, cid, cycle_id, idempotency_key)
+
     @router.post("/candidates", status_code=201)
     async def register_candidate(
         body: RegisterCandidate, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
@@ -83,3 +96,24 @@ def routes() -> APIRouter:
         return {**doc["state"]["registered"], "withdrawn": doc["state"]["withdrawn"]}
 
     return router
+
+
+async def import_csv(request: Request, rt: Runtime, who, cid: str, cycle_id: str, key: str | None):
+    probe = RegisterCandidate(candidate_id="probe", cycle_id=cycle_id, category_id="probe", kind="province",
+                              name="probe", province="probe")
+    validation = bulk.Validation(cycle_id, await Candidate().context(probe, rt.store))
+    try:
+        async for line, row in bulk.rows(bulk.lines(request.stream())):
+            doc = await rt.store.get("aggregates", f"candidate/{row.get('candidate_id', '')}")
+            state = CandidateState.model_validate(doc["state"]) if doc else CandidateState()
+            validation.check(line, row, state)
+    except bulk.BadFile as bad:
+        raise HTTPException(422, {"rule": "unreadable_file", "reason": str(bad)}) from bad
+    if validation.rejected:
+        raise HTTPException(422, {"rule": "rows_rejected", "registered": 0, "rejected": validation.rejected})
+    key = key or cid
+    outcomes = await rt.submit_many(
+        [(command, f"{key}-{command.candidate_id}") for command in validation.commands], who, cid
+    )
+    refused = [o.model_dump(include={"aggregate_id", "rule", "reason"}) for o in outcomes if o.status != "accepted"]
+    return {"registered": len(outcomes) - len(refused), "refused_at_decision": refused}

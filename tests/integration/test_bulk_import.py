@@ -1,0 +1,78 @@
+"""Bulk registration from CSV through the HTTP API: all rows or none, each rejection explained."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from paritrana.scenario import demo_config, open_cycle
+from tests.conftest import unique
+
+HEADER = "candidate_id,category_id,kind,name,province,regency_code\n"
+
+
+@pytest.fixture(scope="module")
+def cycle(running):
+    cycle_id = unique("bulk-")
+    open_cycle(running.api, {**demo_config(), "cycle_id": cycle_id})
+    return cycle_id
+
+
+def _post(running, cycle_id: str, body: bytes, key: str | None = None) -> httpx.Response:
+    headers = {"X-Actor-Id": "organiser-1", "X-Actor-Role": "organiser", "Content-Type": "text/csv"}
+    if key:
+        headers["Idempotency-Key"] = key
+    url = f"{running.services.url('registration')}/candidates/import"
+    return httpx.post(url, params={"cycle_id": cycle_id}, content=body, headers=headers, timeout=120)
+
+
+def _exists(running, candidate_id: str) -> bool:
+    url = f"{running.services.url('registration')}/candidates/{candidate_id}"
+    return httpx.get(url).status_code == 200
+
+
+def test_a_file_with_any_bad_row_registers_nothing_and_reports_every_row(running, cycle):
+    prefix = unique("r")
+    rows = [
+        f"{prefix}-ok,regency-city,regency_city,Kota Bandung,jawa-barat,32.73",
+        f"{prefix}-bad-province,regency-city,regency_city,X,atlantis,",
+        f"{prefix}-ok,regency-city,regency_city,Again,jawa-barat,",
+        f"{prefix}-wrong-regency,regency-city,regency_city,Y,jawa-barat,11.01",
+        f"{prefix}-short,regency-city",
+        f"BAD ID,regency-city,regency_city,Z,jawa-barat,",
+    ]
+    response = _post(running, cycle, (HEADER + "\n".join(rows) + "\n").encode())
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert detail["rule"] == "rows_rejected" and detail["registered"] == 0
+    assert [(r["line"], r["rule"]) for r in detail["rejected"]] == [
+        (3, "unknown_province"), (4, "duplicate_in_file"), (5, "regency_outside_province"), (6, "malformed_row"),
+        (7, "invalid_field"),
+    ]
+    assert not _exists(running, f"{prefix}-ok")
+
+
+def test_a_clean_file_registers_every_row_once(running, cycle):
+    prefix = unique("r")
+    rows = [f"{prefix}-{n},regency-city,regency_city,Candidate {n},jawa-barat," for n in range(40)]
+    body = (HEADER + "\n".join(rows) + "\n").encode()
+    first = _post(running, cycle, body, key=f"import-{prefix}")
+    assert first.status_code == 201, first.text
+    assert first.json() == {"registered": 40, "refused_at_decision": []}
+    assert _exists(running, f"{prefix}-0") and _exists(running, f"{prefix}-39")
+    again = _post(running, cycle, body, key=f"import-{prefix}")
+    assert again.status_code == 422  # every row is now a duplicate, so nothing is sent twice
+    assert {r["rule"] for r in again.json()["detail"]["rejected"]} == {"duplicate_candidate"}
+
+
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (b"candidate_id,name\nx,y\n", "lacks the columns"),
+        ((HEADER + "caf\xe9,regency-city,regency_city,N,jawa-barat,\n").encode("latin-1"), "not UTF-8"),
+    ],
+)
+def test_unreadable_files_are_refused_whole(running, cycle, body, reason):
+    response = _post(running, cycle, body)
+    assert response.status_code == 422
+    assert response.json()["detail"]["rule"] == "unreadable_file" and reason in response.json()["detail"]["reason"]
