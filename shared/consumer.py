@@ -14,6 +14,7 @@ from shared.ports import EventLog, Record, Unavailable
 
 log = get_logger(__name__)
 Handler = Callable[[Record], Awaitable[None]]
+BatchHandler = Callable[[Sequence[Record]], Awaitable[None]]
 TRANSIENT = (Unavailable, PyMongoError, OSError, asyncio.TimeoutError)
 MAX_ATTEMPTS = 5
 
@@ -43,14 +44,16 @@ class ConsumerLoop:
         log_: EventLog,
         group: str,
         topics: Sequence[str],
-        handler: Handler,
+        handler: Handler | None,
         dead_letters: DeadLetters,
+        batch_handler: BatchHandler | None = None,
     ) -> None:
         self._service = service
         self._log = log_
         self._group = group
         self._topics = list(topics)
         self._handler = handler
+        self._batch_handler = batch_handler or self._one_by_one
         self._dead_letters = dead_letters
         self._stopping = asyncio.Event()
 
@@ -70,12 +73,13 @@ class ConsumerLoop:
     async def _consume(self, subscription) -> None:
         while not self._stopping.is_set():
             records = await subscription.poll(max_records=500, timeout=0.2)
-            for record in records:
-                await self._handle(record)
-            await subscription.commit(records)
+            if records:
+                await self._batch_handler(records)
+                await subscription.commit(records)
 
-    async def _handle(self, record: Record) -> None:
-        await handle_or_park(self._service, self._handler, record, self._dead_letters)
+    async def _one_by_one(self, records: Sequence[Record]) -> None:
+        for record in records:
+            await handle_or_park(self._service, self._handler, record, self._dead_letters)
 
     def stop(self) -> None:
         self._stopping.set()

@@ -72,6 +72,12 @@ class EventLog(ABC):
         """Append durably (acknowledged by all replicas); returns (partition, offset)."""
 
     @abstractmethod
+    async def append_many(
+        self, topic: str, items: Sequence[tuple[str, bytes, dict[str, str] | None]]
+    ) -> list[tuple[int, int]]:
+        """Append (key, value, headers) items durably, in order per key; one round of I/O."""
+
+    @abstractmethod
     def subscribe(self, group: str, topics: Sequence[str]) -> Subscription: ...
 
     @abstractmethod

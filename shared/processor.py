@@ -1,14 +1,16 @@
 """The one writer per aggregate: decides commands from the owner's command topic, in order.
 
 Commands for an aggregate share a key, hence a partition, hence one processor at a time.
-For each command the aggregate document (state, version, last hash, outbox) is saved in one
-write before its events are published, so a crash anywhere is repaired by redelivery:
-the outbox is published again (same event ids and sequences; readers drop the duplicates).
+For each command the aggregate document (state, version, last hash, outbox of unpublished
+events and their outcomes) is saved in one write before anything is published; a polled batch
+then publishes its events in one append. A crash anywhere is repaired by redelivery: the
+outbox is published again (same event ids and sequences; readers drop the duplicates).
 """
 
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -21,11 +23,19 @@ from shared.envelope import Envelope, seal
 from shared.logging import bind_correlation, get_logger
 from shared.metrics import COMMANDS
 from shared.ports import EventLog, ReadStore, Record
-from shared.consumer import DeadLetters
+from shared.consumer import DeadLetters, handle_or_park
 
 AGGREGATES = "aggregates"
 OUTCOMES = "outcomes"
 log = get_logger(__name__)
+
+
+class _Batch:
+    """Decisions of one polled batch: saved with their outbox, published together at the end."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, dict[str, Any]] = {}
+        self.outcomes: dict[str, dict[str, Any]] = {}
 
 
 class CommandProcessor:
@@ -50,7 +60,13 @@ class CommandProcessor:
         self._clock = clock
         self._new_id = new_id
 
-    async def handle(self, record: Record) -> None:
+    async def handle_batch(self, records: Sequence[Record]) -> None:
+        batch = _Batch()
+        for record in records:
+            await handle_or_park(self._service, partial(self._prepare, batch=batch), record, self._dead_letters)
+        await self._flush(batch)
+
+    async def _prepare(self, record: Record, batch: _Batch) -> None:
         try:
             message = CommandMessage.model_validate_json(record.value)
             aggregate = self._by_command[message.name]
@@ -59,46 +75,46 @@ class CommandProcessor:
             await self._dead_letters.send(record, f"malformed command: {str(exc)[:300]}")
             return
         bind_correlation(correlation_id=message.correlation_id, command_id=message.command_id)
-        if await self._store.get(OUTCOMES, message.command_id) is not None:
+        if message.command_id in batch.outcomes or await self._store.get(OUTCOMES, message.command_id):
             return  # a duplicate (same idempotency key): decided once already
-        await self._decide(record, message, aggregate, body)
-
-    async def _decide(self, record: Record, message: CommandMessage, aggregate: Aggregate, body) -> None:
         doc_id = f"{aggregate.kind}/{message.aggregate_id}"
-        doc = await self._store.get(AGGREGATES, doc_id) or _empty(aggregate)
-        await self._flush_outbox(doc_id, doc)
-        if doc.get("command_offset", -1) >= record.offset and doc.get("last_outcome"):
-            await self._store.insert_if_absent(OUTCOMES, message.command_id, doc["last_outcome"])
-            return
+        doc = batch.docs.get(doc_id) or await self._load(doc_id, aggregate)
+        if doc.get("command_offset", -1) >= record.offset:
+            return  # decided before a crash; _load has published its events and outcome
+        await self._decide(record, message, aggregate, body, doc_id, doc, batch)
+
+    async def _decide(self, record, message: CommandMessage, aggregate: Aggregate, body, doc_id, doc, batch) -> None:
         state = aggregate.state_type.model_validate(doc["state"])
         try:
             _check_version(message, doc["version"])
             events = aggregate.decide(body, state, await aggregate.context(body, self._store))
         except Rejected as rejection:
-            await self._reject(message, rejection)
+            batch.outcomes[message.command_id] = _rejected(message, rejection)
+            COMMANDS.labels(self._service, message.name, "rejected").inc()
+            log.info("command rejected", command=message.name, rule=rejection.rule, reason=rejection.reason)
             return
         envelopes = self._seal(aggregate, message, doc, events)
         for event in events:
             state = aggregate.evolve(state, event)
+        version = doc["version"] + len(events)
         outcome = Outcome(
             command_id=message.command_id,
             status="accepted",
             aggregate_id=message.aggregate_id,
-            version=doc["version"] + len(events),
+            version=version,
             events=[{"event_id": e.event_id, "type": e.type, "sequence": e.sequence} for e in envelopes],
         ).model_dump()
         doc = {
             "state": state.model_dump(mode="json"),
-            "version": doc["version"] + len(events),
+            "version": version,
             "last_hash": envelopes[-1].hash if envelopes else doc["last_hash"],
-            "outbox": [e.model_dump(mode="json") for e in envelopes],
+            "outbox": doc["outbox"] + [e.model_dump(mode="json") for e in envelopes],
+            "pending_outcomes": doc["pending_outcomes"] + [outcome],
             "command_offset": record.offset,
-            "last_outcome": outcome,
         }
-        await self._store.put(AGGREGATES, doc_id, doc)
-        await self._flush_outbox(doc_id, doc, clear=False)
-        await self._store.insert_if_absent(OUTCOMES, message.command_id, outcome)
-        await self._store.put(AGGREGATES, doc_id, {**doc, "outbox": []})
+        await self._store.put(AGGREGATES, doc_id, doc)  # durable before anything is published
+        batch.docs[doc_id] = doc
+        batch.outcomes[message.command_id] = outcome
         COMMANDS.labels(self._service, message.name, "accepted").inc()
         log.info("command accepted", command=message.name, aggregate=doc_id, events=len(envelopes))
 
@@ -124,29 +140,44 @@ class CommandProcessor:
             sealed.append(envelope)
         return sealed
 
-    async def _flush_outbox(self, doc_id: str, doc: dict[str, Any], clear: bool = True) -> None:
-        if not doc.get("outbox"):
-            return
-        for raw in doc["outbox"]:
-            envelope = Envelope.model_validate(raw)
-            key = doc_id.split("/", 1)[1]
-            await self._log.append(self._events_topic, key, encode(envelope), {"type": envelope.type})
-        if clear:
-            doc["outbox"] = []
-            await self._store.put(AGGREGATES, doc_id, doc)
+    async def _load(self, doc_id: str, aggregate: Aggregate) -> dict[str, Any]:
+        """The aggregate's document; an outbox left by a crash is published (again) first."""
+        doc = await self._store.get(AGGREGATES, doc_id)
+        if doc is None:
+            return _empty(aggregate)
+        doc = {"pending_outcomes": [], **{k: v for k, v in doc.items() if k != "_id"}}
+        if doc["outbox"] or doc["pending_outcomes"]:
+            recovered = _Batch()
+            recovered.docs[doc_id] = doc
+            recovered.outcomes = {o["command_id"]: o for o in doc["pending_outcomes"]}
+            await self._flush(recovered)
+            doc = {**doc, "outbox": [], "pending_outcomes": []}
+        return doc
 
-    async def _reject(self, message: CommandMessage, rejection: Rejected) -> None:
-        outcome = Outcome(
-            command_id=message.command_id,
-            status="rejected",
-            aggregate_id=message.aggregate_id,
-            rule=rejection.rule,
-            reason=rejection.reason,
-            http_status=rejection.status,
-        )
-        await self._store.insert_if_absent(OUTCOMES, message.command_id, outcome.model_dump())
-        COMMANDS.labels(self._service, message.name, "rejected").inc()
-        log.info("command rejected", command=message.name, rule=rejection.rule, reason=rejection.reason)
+    async def _flush(self, batch: _Batch) -> None:
+        """Publish the batch's events in one append, then its outcomes, then empty the outboxes."""
+        items = [
+            (doc_id.split("/", 1)[1], encode(Envelope.model_validate(raw)), {"type": raw["type"]})
+            for doc_id, doc in batch.docs.items()
+            for raw in doc["outbox"]
+        ]
+        if items:
+            await self._log.append_many(self._events_topic, items)
+        for command_id, outcome in batch.outcomes.items():
+            await self._store.insert_if_absent(OUTCOMES, command_id, outcome)
+        for doc_id, doc in batch.docs.items():
+            await self._store.put(AGGREGATES, doc_id, {**doc, "outbox": [], "pending_outcomes": []})
+
+
+def _rejected(message: CommandMessage, rejection: Rejected) -> dict[str, Any]:
+    return Outcome(
+        command_id=message.command_id,
+        status="rejected",
+        aggregate_id=message.aggregate_id,
+        rule=rejection.rule,
+        reason=rejection.reason,
+        http_status=rejection.status,
+    ).model_dump()
 
 
 def _empty(aggregate: Aggregate) -> dict[str, Any]:
@@ -155,6 +186,7 @@ def _empty(aggregate: Aggregate) -> dict[str, Any]:
         "version": 0,
         "last_hash": None,
         "outbox": [],
+        "pending_outcomes": [],
     }
 
 

@@ -77,7 +77,10 @@ class Runtime:
                 new_id=new_event_id,
             )
             loops.append(
-                ConsumerLoop(name, self.log, f"{ns}.{name}.deciders", [self.commands_topic], processor.handle, self.dead_letters)
+                ConsumerLoop(
+                    name, self.log, f"{ns}.{name}.deciders", [self.commands_topic], None, self.dead_letters,
+                    batch_handler=processor.handle_batch,
+                )
             )
         if self.spec.follows and not (self.spec.stream_module and self.settings.backend == "kafka"):
             handler = event_handler(self.spec.reactions(self), self.dead_letters)
@@ -117,9 +120,16 @@ class Runtime:
         self, commands: Sequence[tuple[CommandBody, str]], actor: Actor, correlation_id: str
     ) -> list[Outcome]:
         """Send many commands (each with its own id) and wait for every decision."""
-        for body, command_id in commands:
-            if await self.store.get(OUTCOMES, command_id) is None:
-                await self.send(body, actor, correlation_id, command_id)
+        messages = [
+            self._message(body, actor, correlation_id, command_id)
+            for body, command_id in commands
+            if await self.store.get(OUTCOMES, command_id) is None
+        ]
+        for start in range(0, len(messages), 1000):
+            chunk = messages[start : start + 1000]
+            await self.log.append_many(
+                self.commands_topic, [(m.aggregate_id, m.model_dump_json().encode(), None) for m in chunk]
+            )
         outcomes = []
         for _body, command_id in commands:
             outcome = await wait_for_outcome(self.store, command_id, self.settings.command_timeout)
@@ -137,7 +147,14 @@ class Runtime:
         expected_version: int | None = None,
     ) -> None:
         """Append a command to its owner's topic without waiting for the decision."""
-        message = CommandMessage(
+        message = self._message(body, actor, correlation_id, command_id, expected_version)
+        await self.log.append(self.commands_topic, message.aggregate_id, message.model_dump_json().encode())
+
+    @staticmethod
+    def _message(
+        body: CommandBody, actor: Actor, correlation_id: str, command_id: str, expected_version: int | None = None
+    ) -> CommandMessage:
+        return CommandMessage(
             command_id=command_id,
             name=body.NAME,
             aggregate_id=body.aggregate_id(),
@@ -147,4 +164,3 @@ class Runtime:
             issued_at=utc_now(),
             body=body.model_dump(mode="json"),
         )
-        await self.log.append(self.commands_topic, message.aggregate_id, message.model_dump_json().encode())

@@ -82,21 +82,32 @@ class EmbeddedEventLog(EventLog):
     async def append(
         self, topic: str, key: str, value: bytes, headers: dict[str, str] | None = None
     ) -> tuple[int, int]:
-        partition = partition_for(key, await self.partitions(topic))
-        encoded_headers = json.dumps(headers or {})
+        [position] = await self.append_many(topic, [(key, value, headers)])
+        return position
 
-        def _append(conn: sqlite3.Connection) -> int:
-            row = conn.execute(
-                'SELECT COALESCE(MAX("offset") + 1, 0) FROM records WHERE topic = ? AND partition = ?',
-                (topic, partition),
-            ).fetchone()
-            conn.execute(
-                "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (topic, partition, row[0], key, value, encoded_headers, time.time()),
-            )
-            return int(row[0])
+    async def append_many(
+        self, topic: str, items: Sequence[tuple[str, bytes, dict[str, str] | None]]
+    ) -> list[tuple[int, int]]:
+        count = await self.partitions(topic)
+        rows = [(partition_for(key, count), key, value, json.dumps(headers or {})) for key, value, headers in items]
 
-        return partition, await self._db.transaction(_append)
+        def _append(conn: sqlite3.Connection) -> list[tuple[int, int]]:
+            heads: dict[int, int] = {}
+            positions, now = [], time.time()
+            for partition, key, value, headers in rows:
+                if partition not in heads:
+                    heads[partition] = conn.execute(
+                        'SELECT COALESCE(MAX("offset") + 1, 0) FROM records WHERE topic = ? AND partition = ?',
+                        (topic, partition),
+                    ).fetchone()[0]
+                offset = heads[partition]
+                heads[partition] += 1
+                conn.execute("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             (topic, partition, offset, key, value, headers, now))
+                positions.append((partition, offset))
+            return positions
+
+        return await self._db.transaction(_append)
 
     def subscribe(self, group: str, topics: Sequence[str]) -> Subscription:
         return EmbeddedSubscription(self, group, list(topics))

@@ -101,6 +101,24 @@ class KafkaEventLog(EventLog):
             raise Unavailable(f"append to {topic} failed: {exc}") from exc
         return meta.partition, meta.offset
 
+    async def append_many(
+        self, topic: str, items: Sequence[tuple[str, bytes, dict[str, str] | None]]
+    ) -> list[tuple[int, int]]:
+        if self._producer is None:
+            raise RuntimeError("event log not started")
+        try:
+            # sent in order, so the idempotent producer keeps per-key order; awaited together
+            futures = [
+                await self._producer.send(
+                    topic, value=value, key=key.encode(), headers=[(k, v.encode()) for k, v in (headers or {}).items()]
+                )
+                for key, value, headers in items
+            ]
+            metas = [await f for f in futures]
+        except KafkaError as exc:
+            raise Unavailable(f"append to {topic} failed: {exc}") from exc
+        return [(m.partition, m.offset) for m in metas]
+
     def subscribe(self, group: str, topics: Sequence[str]) -> Subscription:
         return KafkaSubscription(self._bootstrap, group, list(topics))
 

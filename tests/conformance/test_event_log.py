@@ -101,3 +101,15 @@ async def test_embedded_log_survives_restart(tmp_path):
     await log.start()
     assert [r.value async for r in log.read_all("t")] == [b"kept"]
     await log.close()
+
+
+async def test_append_many_keeps_order_per_key_and_returns_positions(event_log):
+    topic = await _topic(event_log)
+    items = [(f"k{i % 3}", str(i).encode(), {"n": str(i)}) for i in range(30)]
+    positions = await event_log.append_many(topic, items)
+    assert len(positions) == 30 and len(set(positions)) == 30
+    records = [r async for r in event_log.read_all(topic)]
+    assert sorted(int(r.value) for r in records) == list(range(30))
+    for key in ("k0", "k1", "k2"):
+        in_partition = [int(r.value) for r in sorted(records, key=lambda r: r.offset) if r.key == key]
+        assert in_partition == sorted(in_partition)
