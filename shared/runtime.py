@@ -131,8 +131,11 @@ class Runtime:
                 self.commands_topic, [(m.aggregate_id, m.model_dump_json().encode(), None) for m in chunk]
             )
         outcomes = []
+        # the decisions come in order per partition; allow time in proportion to their number
+        deadline = asyncio.get_running_loop().time() + self.settings.command_timeout * max(1, len(commands) / 200)
         for _body, command_id in commands:
-            outcome = await wait_for_outcome(self.store, command_id, self.settings.command_timeout)
+            remaining = max(0.1, deadline - asyncio.get_running_loop().time())
+            outcome = await wait_for_outcome(self.store, command_id, remaining)
             if outcome is None:
                 raise Unavailable(f"command {command_id} is queued but not yet decided; retry with the same key")
             outcomes.append(outcome)

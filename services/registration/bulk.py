@@ -72,7 +72,12 @@ class Validation:
         self.cycle_id, self.context = cycle_id, context
         self.commands: list[RegisterCandidate] = []
         self.rejected: list[dict[str, Any]] = []
+        self.done_before: list[str] = []
         self._seen: set[str] = set()
+
+    def already(self, candidate_id: str) -> None:
+        self.done_before.append(candidate_id)
+        self._seen.add(candidate_id)
 
     def check(self, line: int, row: dict[str, str], state: CandidateState) -> None:
         if "__error__" in row:

@@ -102,18 +102,31 @@ async def import_csv(request: Request, rt: Runtime, who, cid: str, cycle_id: str
     probe = RegisterCandidate(candidate_id="probe", cycle_id=cycle_id, category_id="probe", kind="province",
                               name="probe", province="probe")
     validation = bulk.Validation(cycle_id, await Candidate().context(probe, rt.store))
+    key = key or cid
     try:
         async for line, row in bulk.rows(bulk.lines(request.stream())):
-            doc = await rt.store.get("aggregates", f"candidate/{row.get('candidate_id', '')}")
+            candidate_id = row.get("candidate_id", "")
+            if await _registered_by(rt, f"{key}-{candidate_id}"):
+                validation.already(candidate_id)  # a retry of this same import: done before
+                continue
+            doc = await rt.store.get("aggregates", f"candidate/{candidate_id}")
             state = CandidateState.model_validate(doc["state"]) if doc else CandidateState()
             validation.check(line, row, state)
     except bulk.BadFile as bad:
         raise HTTPException(422, {"rule": "unreadable_file", "reason": str(bad)}) from bad
     if validation.rejected:
         raise HTTPException(422, {"rule": "rows_rejected", "registered": 0, "rejected": validation.rejected})
-    key = key or cid
     outcomes = await rt.submit_many(
         [(command, f"{key}-{command.candidate_id}") for command in validation.commands], who, cid
     )
     refused = [o.model_dump(include={"aggregate_id", "rule", "reason"}) for o in outcomes if o.status != "accepted"]
-    return {"registered": len(outcomes) - len(refused), "refused_at_decision": refused}
+    return {
+        "registered": len(outcomes) - len(refused),
+        "already_registered_by_this_import": len(validation.done_before),
+        "refused_at_decision": refused,
+    }
+
+
+async def _registered_by(rt: Runtime, command_id: str) -> bool:
+    outcome = await rt.store.get("outcomes", command_id)
+    return outcome is not None and outcome["status"] == "accepted"
