@@ -5,7 +5,7 @@ PY := $(abspath $(VENV))/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export PYTHON := $(PY)
 
-.PHONY: venv up down run test test-unit test-integration schemas clean
+.PHONY: venv up down run test test-unit test-integration schemas bench clean
 
 venv: $(STAMP)
 
@@ -36,6 +36,11 @@ test-integration: venv
 test: venv
 	deploy/local/up.sh
 	$(PY) -m pytest -q; status=$$?; deploy/local/down.sh; exit $$status
+
+# Benchmarks need Kafka and FerretDB too; results go to bench/RESULTS.md.
+bench: venv
+	deploy/local/up.sh
+	bench/run.sh; status=$$?; deploy/local/down.sh; exit $$status
 
 clean: down
 	rm -rf $(VENV) var

@@ -56,6 +56,7 @@ def play_demo(api: Api) -> dict:
     open_cycle(api, config)
     register(api, cycle_id, {candidate_id: name for candidate_id, (name, *_rest) in CANDIDATES.items()})
     _submit_figures(api.as_actor("bpjs-data-office", "data-officer"))
+    _verify_figures(api.as_actor("secretary-jabar", "committee-secretary"))
     advance(api, cycle_id, "assessment")
     score_ids = _score(api)
     _amend(api, score_ids)
@@ -73,6 +74,13 @@ def _submit_figures(officer: Api) -> None:
         body = {"figure_id": f"cov-2024-{candidate_id}", "candidate_id": candidate_id, "period": "2024",
                 "workers_eligible": 1000, "workers_enrolled": enrolled, "source": "BPJS Ketenagakerjaan membership"}
         officer.post("evidence", "/coverage-figures", body, key=f"figure-{candidate_id}")
+
+
+def _verify_figures(secretary: Api) -> None:
+    for candidate_id in CANDIDATES:
+        body = {"candidate_id": candidate_id, "evidence_id": f"cov-2024-{candidate_id}", "verdict": "verified",
+                "reason": "matches the BPJS Ketenagakerjaan membership export"}
+        secretary.post("evidence", "/verifications", body, key=f"verify-{candidate_id}")
 
 
 def _score(api: Api) -> dict[tuple[str, str, str], str]:

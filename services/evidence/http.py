@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException
 
-from services.evidence.domain import SubmitCoverageFigure
+from services.evidence.domain import CorrectCoverageFigure, SubmitCoverageFigure, VerifyEvidence
 from shared.directory_http import directory_routes
 from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, runtime
 from shared.runtime import Runtime
@@ -21,5 +21,26 @@ def routes() -> APIRouter:
         body: SubmitCoverageFigure, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
     ):
         return accepted(await rt.submit(body, who, cid, idempotency_key))
+
+    @router.post("/coverage-figures/corrections", status_code=201)
+    async def correct_coverage_figure(
+        body: CorrectCoverageFigure, rt: Rt, who: CurrentActor, cid: CorrelationId,
+        idempotency_key: IdempotencyKey = None,
+    ):
+        return accepted(await rt.submit(body, who, cid, idempotency_key))
+
+    @router.post("/verifications", status_code=201)
+    async def verify_evidence(
+        body: VerifyEvidence, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
+    ):
+        """The committee secretary verifies or rejects a piece of evidence (a rejection needs a reason)."""
+        return accepted(await rt.submit(body, who, cid, idempotency_key))
+
+    @router.get("/candidates/{candidate_id}/evidence")
+    async def candidate_evidence(candidate_id: str, rt: Rt):
+        doc = await rt.store.get("aggregates", f"candidate-evidence/{candidate_id}")
+        if doc is None:
+            raise HTTPException(404, f"no evidence for candidate {candidate_id}")
+        return {"version": doc["version"], **doc["state"]}
 
     return router

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from shared.contracts.evidence import CoverageFigureSubmitted
+from shared.contracts.evidence import EvidenceVerified
 from shared.contracts.interview import InterviewScored
 from shared.contracts.registration import CandidateRegistered, CandidateWithdrawn
 from shared.contracts.scoring import IndicatorScored, ScoreAmended
 from shared.projection import Projection, View
 
 STANDINGS = "standings"
-FOLLOWED = (CandidateRegistered, CandidateWithdrawn, IndicatorScored, ScoreAmended, InterviewScored, CoverageFigureSubmitted)
+FOLLOWED = (CandidateRegistered, CandidateWithdrawn, IndicatorScored, ScoreAmended, InterviewScored, EvidenceVerified)
 
 
 class Standings(Projection):
@@ -29,8 +29,11 @@ class Standings(Projection):
         if isinstance(event, InterviewScored):
             entry = {"interviewer_id": event.interviewer_id, "value": event.value}
             return {**view, "interviews": {**view["interviews"], event.score_id: entry}}
-        figure = event.model_dump(include={"figure_id", "period", "workers_eligible", "workers_enrolled"})
-        return {**view, "coverage": {**figure, "ratio": event.workers_enrolled / event.workers_eligible}}
+        figures = event.figures  # the verified figure is the one that counts
+        if figures is None:
+            return view
+        coverage = {"figure_id": event.evidence_id, **figures.model_dump()}
+        return {**view, "coverage": {**coverage, "ratio": figures.workers_enrolled / figures.workers_eligible}}
 
 
 def _with_score(scores: dict, event: IndicatorScored | ScoreAmended) -> dict:

@@ -1,8 +1,19 @@
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.base import DomainEvent, contract
+
+
+class Figures(BaseModel):
+    """The numbers of a coverage report (workers eligible and enrolled in the period)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    period: str = Field(pattern=r"^\d{4}(-\d{2})?$")
+    workers_eligible: int = Field(gt=0)
+    workers_enrolled: int = Field(ge=0)
 
 
 @contract
@@ -16,3 +27,44 @@ class CoverageFigureSubmitted(DomainEvent):
     workers_eligible: int = Field(gt=0)
     workers_enrolled: int = Field(ge=0)
     source: str = Field(min_length=1, max_length=200)
+
+
+@contract
+class CoverageFigureCorrected(DomainEvent):
+    """A new figure that supersedes an earlier one; it needs verifying like any other."""
+
+    TYPE = "CoverageFigureCorrected"
+    figure_id: str
+    supersedes: str
+    candidate_id: str
+    cycle_id: str
+    category_id: str
+    period: str = Field(pattern=r"^\d{4}(-\d{2})?$")
+    workers_eligible: int = Field(gt=0)
+    workers_enrolled: int = Field(ge=0)
+    source: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@contract
+class EvidenceVerified(DomainEvent):
+    """The committee secretary accepted a piece of evidence; only verified evidence counts in scoring."""
+
+    TYPE = "EvidenceVerified"
+    evidence_id: str
+    kind: Literal["figure"]
+    candidate_id: str
+    cycle_id: str
+    category_id: str
+    figures: Figures | None = None
+    reason: str = ""
+
+
+@contract
+class EvidenceRejected(DomainEvent):
+    TYPE = "EvidenceRejected"
+    evidence_id: str
+    kind: Literal["figure"]
+    candidate_id: str
+    cycle_id: str
+    reason: str = Field(min_length=1, max_length=2000)

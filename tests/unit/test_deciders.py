@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from services.evidence.domain import CandidateEvidence, EvidenceState, SubmitCoverageFigure
+from services.evidence.domain import (
+    CandidateEvidence, CorrectCoverageFigure, EvidenceState, SubmitCoverageFigure, VerifyEvidence,
+)
+from shared.contracts.evidence import CoverageFigureCorrected, EvidenceRejected, EvidenceVerified
 from services.interview.domain import CandidateInterview, InterviewSheet, RecordInterviewScore
 from services.registration import reference
 from services.registration.domain import (
@@ -121,13 +124,55 @@ def test_figure_is_recorded_with_the_candidates_cycle_and_category():
     "changes, state, context, rule",
     [
         ({"workers_enrolled": 101}, EvidenceState(), registered("registration"), "enrolled_exceeds_eligible"),
-        ({}, EvidenceState(figures=["f-1"]), registered("registration"), "duplicate_figure"),
+        ({}, "submitted", registered("registration"), "duplicate_figure"),
         ({}, EvidenceState(), registered("interview"), "wrong_stage"),
         ({}, EvidenceState(), registered("registration", withdrawn=True), "candidate_withdrawn"),
     ],
 )
 def test_figure_rules(changes, state, context, rule):
+    state = submitted() if state == "submitted" else state
     assert refused(CandidateEvidence(), SubmitCoverageFigure(**{**FIGURE, **changes}), state, context)[0] == rule
+
+
+def submitted() -> EvidenceState:
+    evidence = CandidateEvidence()
+    events = evidence.decide(SubmitCoverageFigure(**FIGURE), EvidenceState(), registered("registration"))
+    return fold(evidence, EvidenceState(), events)
+
+
+def verify(evidence_id="f-1", verdict="verified", reason="checked"):
+    return VerifyEvidence(candidate_id="kota-bandung", evidence_id=evidence_id, verdict=verdict, reason=reason)
+
+
+def test_verified_figure_carries_its_numbers_for_scoring():
+    [event] = CandidateEvidence().decide(verify(), submitted(), registered("screening"))
+    assert isinstance(event, EvidenceVerified)
+    assert (event.figures.workers_enrolled, event.category_id) == (70, "regency-city")
+
+
+def test_rejection_needs_a_reason_and_evidence_is_decided_once():
+    evidence, state = CandidateEvidence(), submitted()
+    assert refused(evidence, verify(verdict="rejected", reason=""), state, registered())[0] == \
+        "rejection_reason_required"
+    [rejected] = evidence.decide(verify(verdict="rejected", reason="figures do not match"), state, registered())
+    assert isinstance(rejected, EvidenceRejected)
+    state = fold(evidence, state, [rejected])
+    assert refused(evidence, verify(), state, registered())[0] == "evidence_already_decided"
+    assert refused(evidence, verify("nothing"), state, registered()) == ("unknown_evidence", 404)
+
+
+def test_correction_supersedes_with_a_reason_and_is_verified_anew():
+    evidence, state = CandidateEvidence(), submitted()
+    correction = dict(FIGURE, figure_id="f-2", supersedes="f-1", workers_enrolled=75, reason="late payroll")
+    assert refused(evidence, CorrectCoverageFigure(**{**correction, "reason": ""}), state, registered())[0] == \
+        "correction_reason_required"
+    [event] = evidence.decide(CorrectCoverageFigure(**correction), state, registered())
+    assert isinstance(event, CoverageFigureCorrected) and event.supersedes == "f-1"
+    state = fold(evidence, state, [event])
+    assert state.figures["f-1"].status == "superseded" and state.figures["f-2"].status == "submitted"
+    assert refused(evidence, verify("f-1"), state, registered())[0] == "evidence_already_decided"
+    again = CorrectCoverageFigure(**{**correction, "figure_id": "f-3"})
+    assert refused(evidence, again, state, registered())[0] == "evidence_superseded"
 
 
 # scoring -----------------------------------------------------------------------------------

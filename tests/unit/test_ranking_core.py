@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.ranking.leaderboard import leaderboard
 from services.ranking.projections import Standings
-from shared.contracts.evidence import CoverageFigureSubmitted
+from shared.contracts.evidence import EvidenceVerified, Figures
 from shared.contracts.interview import InterviewScored
 from shared.contracts.registration import CandidateRegistered, CandidateWithdrawn
 from shared.contracts.scoring import IndicatorScored, ScoreAmended
@@ -37,9 +37,9 @@ HISTORY = [
     ("scoring/s/c-1", 5, score("auto", "coverage", "rule:coverage-bands:v1", 90)),
     ("interview/i/c-1", 1, InterviewScored(score_id="i1", candidate_id="c-1", cycle_id="demo-2024",
                                            interviewer_id="i", value=88, attendee="regent")),
-    ("evidence/e/c-1", 1, CoverageFigureSubmitted(figure_id="f", candidate_id="c-1", cycle_id="demo-2024",
-                                                  category_id="regency-city", period="2024",
-                                                  workers_eligible=10, workers_enrolled=7, source="x")),
+    ("evidence/e/c-1", 2, EvidenceVerified(evidence_id="f", kind="figure", candidate_id="c-1", cycle_id="demo-2024",
+                                           category_id="regency-city",
+                                           figures=Figures(period="2024", workers_eligible=10, workers_enrolled=7))),
     ("registration/c/c-1", 1, REG),
 ]
 
