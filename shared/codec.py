@@ -7,7 +7,7 @@ import json
 from pydantic import ValidationError
 
 from shared.contracts.base import DomainEvent, UnknownEventType, parse_payload
-from shared.envelope import Envelope, canonical_json
+from shared.envelope import ENVELOPE_VERSION, Envelope, canonical_json
 
 
 class PoisonRecord(ValueError):
@@ -23,6 +23,8 @@ def decode(value: bytes) -> tuple[Envelope, DomainEvent]:
         envelope = Envelope.model_validate(json.loads(value))
     except (ValueError, ValidationError) as exc:
         raise PoisonRecord(f"malformed envelope: {_short(exc)}") from exc
+    if envelope.envelope_version > ENVELOPE_VERSION:
+        raise PoisonRecord(f"envelope version {envelope.envelope_version} is newer than this reader")
     if not envelope.hash_is_valid():
         raise PoisonRecord(f"hash mismatch for event {envelope.event_id}")
     try:

@@ -24,6 +24,7 @@ class RecordInterviewScore(CommandBody):
 
 class InterviewSheet(BaseModel):
     interviewers: list[str] = []
+    score_ids: list[str] = []
 
 
 class CandidateInterview(Aggregate[InterviewSheet]):
@@ -41,9 +42,13 @@ class CandidateInterview(Aggregate[InterviewSheet]):
             raise Rejected("no_interview_indicator", f"category {context.category.id} has no interview", 422)
         if not rubric.scale.min <= command.value <= rubric.scale.max:
             raise Rejected("score_outside_scale", f"{command.value} is outside the rubric's scale", 422)
+        if command.score_id in state.score_ids:
+            raise Rejected("duplicate_score_id", f"score {command.score_id} already exists")
         if command.interviewer_id in state.interviewers:
             raise Rejected("already_scored", "this interviewer already scored this candidate")
         return [InterviewScored(cycle_id=context.candidate["cycle_id"], **command.model_dump())]
 
     def evolve(self, state, event):
-        return InterviewSheet(interviewers=[*state.interviewers, event.interviewer_id])
+        return InterviewSheet(
+            interviewers=[*state.interviewers, event.interviewer_id], score_ids=[*state.score_ids, event.score_id]
+        )

@@ -160,6 +160,13 @@ class Candidate(Aggregate[CandidateState]):
             raise Rejected("unknown_category", f"cycle {command.cycle_id} has no category {command.category_id}", 422)
         if category.level != command.kind:
             raise Rejected("kind_mismatch", f"category {category.id} is for {category.level}, not {command.kind}", 422)
+        if not category.admits(command.sector, command.size):
+            raise Rejected(
+                "category_mismatch",
+                f"category {category.id} is for sector {category.sector or 'any'} and size {category.size or 'any'},"
+                f" not {command.sector} / {command.size}",
+                422,
+            )
         _check_region(command, context.regions)
         return [CandidateRegistered(**command.model_dump())]
 

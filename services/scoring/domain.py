@@ -75,9 +75,13 @@ class ScoreSheet(BaseModel):
         )
 
 
-def band_score(rule: CoverageRule, ratio: float) -> float:
+RULE_PREFIX, DERIVED_PREFIX = "rule:", "auto-"
+
+
+def band_score(rule: CoverageRule, ratio: float, floor: float = 0.0) -> float:
+    """The score of the highest band the ratio reaches; below every band, the bottom of the scale."""
     fitting = [b for b in rule.bands if ratio >= b.min_ratio]
-    return max(fitting, key=lambda b: b.min_ratio).score if fitting else 0.0
+    return max(fitting, key=lambda b: b.min_ratio).score if fitting else floor
 
 
 def _rubric(context: Registered) -> Rubric:
@@ -122,6 +126,8 @@ class CandidateScores(Aggregate[ScoreSheet]):
         _check_scale(rubric, command.value)
         if state.current(command.indicator_id, command.assessor_id):
             raise Rejected("already_scored", "this assessor already scored this indicator: amend it instead")
+        if command.score_id.startswith(DERIVED_PREFIX) or command.assessor_id.startswith(RULE_PREFIX):
+            raise Rejected("reserved_for_rules", f"ids starting {DERIVED_PREFIX!r}/{RULE_PREFIX!r} are the rules'", 422)
         category = context.category
         return [
             IndicatorScored(
@@ -140,6 +146,8 @@ class CandidateScores(Aggregate[ScoreSheet]):
             raise Rejected("unknown_score", f"no score {command.supersedes} for this candidate")
         if not old.current:
             raise Rejected("score_superseded", f"score {command.supersedes} was already amended")
+        if old.assessor_id.startswith(RULE_PREFIX):
+            raise Rejected("computed_score", "a computed score changes only through a corrected, verified figure")
         if old.assessor_id != command.assessor_id:
             raise Rejected("not_own_score", "only the assessor who gave a score may amend it")
         _check_scale(_rubric(context), command.value)
@@ -154,9 +162,11 @@ class CandidateScores(Aggregate[ScoreSheet]):
         events = []
         for indicator in (i for i in category.rubric.indicators if i.rule is not None):
             rule = indicator.rule
-            assessor = f"rule:{rule.id}:v{rule.version}"
-            score_id = f"auto-{command.figure_id}-{indicator.id}"
-            value = band_score(rule, ratio)
+            assessor = f"{RULE_PREFIX}{rule.id}:v{rule.version}"
+            score_id = f"{DERIVED_PREFIX}{command.figure_id}-{indicator.id}"
+            if score_id in state.scores:
+                raise Rejected("figure_already_scored", f"figure {command.figure_id} was already scored")
+            value = band_score(rule, ratio, category.rubric.scale.min)
             previous = state.current(indicator.id, assessor)
             if previous is None:
                 events.append(

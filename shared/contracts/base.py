@@ -70,5 +70,7 @@ def parse_payload(event_type: str, version: int, payload: dict[str, Any]) -> Dom
         step = _upcasters.get((event_type, version))
         if step is None:
             raise UnknownEventType(f"no upcaster for {event_type} v{version}")
-        payload, version = step(payload), version + 1
+        # validated against its own version first, so an upcaster only ever sees a well-formed payload
+        old = _registry[(event_type, version)].model_validate(payload)
+        payload, version = step(old.model_dump(mode="json")), version + 1
     return _registry[(event_type, version)].model_validate(payload)

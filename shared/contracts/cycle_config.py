@@ -128,6 +128,14 @@ class EligibilityRule(Frozen):
     value: float | None = None
     indicators: list[str] = []
 
+    @model_validator(mode="after")
+    def _meaningful(self) -> EligibilityRule:
+        if self.rule == "min_coverage_ratio" and (self.value is None or not 0 <= self.value <= 1):
+            raise ValueError("min_coverage_ratio needs a value between 0 and 1")
+        if self.rule == "documents_required" and not self.indicators:
+            raise ValueError("documents_required needs the indicators whose documents are required")
+        return self
+
 
 class Category(Frozen):
     id: str = Id
@@ -138,6 +146,20 @@ class Category(Frozen):
     size: str | None = None
     rubric: Rubric
     eligibility: list[EligibilityRule] = []
+
+    @model_validator(mode="after")
+    def _eligibility_names_known_indicators(self) -> Category:
+        for rule in self.eligibility:
+            unknown = [i for i in rule.indicators if self.rubric.indicator(i) is None]
+            if unknown:
+                raise ValueError(f"eligibility rule {rule.rule} of {self.id} names unknown indicators {unknown}")
+        return self
+
+    def admits(self, sector: str | None, size: str | None) -> bool:
+        """A business candidate fits a category of its sector, and of its size (`medium-large` takes both)."""
+        if self.sector is not None and sector != self.sector:
+            return False
+        return self.size is None or (size is not None and size in self.size.split("-"))
 
 
 class CycleConfig(Frozen):
