@@ -8,7 +8,9 @@ from pydantic import BaseModel, Field
 
 from shared.commands import Aggregate, CommandBody, Rejected
 from shared.contracts.base import ID_PATTERN
+from services.evidence.screening import screen
 from shared.contracts.evidence import (
+    CandidateScreened,
     CoverageFigureCorrected,
     CoverageFigureSubmitted,
     EvidenceRejected,
@@ -29,6 +31,7 @@ class SubmitCoverageFigure(CommandBody):
     workers_eligible: int = Field(gt=0)
     workers_enrolled: int = Field(ge=0)
     source: str = Field(min_length=1, max_length=200)
+    arrears_months: int = Field(default=0, ge=0)
 
     def aggregate_id(self) -> str:
         return self.candidate_id
@@ -51,6 +54,14 @@ class VerifyEvidence(CommandBody):
         return self.candidate_id
 
 
+class ScreenCandidate(CommandBody):
+    NAME = "ScreenCandidate"
+    candidate_id: str = Id
+
+    def aggregate_id(self) -> str:
+        return self.candidate_id
+
+
 class Figure(BaseModel):
     figures: Figures
     status: Literal["submitted", "verified", "rejected", "superseded"] = "submitted"
@@ -58,17 +69,27 @@ class Figure(BaseModel):
 
 class EvidenceState(BaseModel):
     figures: dict[str, Figure] = {}
+    verified_order: list[str] = []  # figure ids in the order they were verified
+    screening: CandidateScreened | None = None  # the latest result
+
+    def latest_verified(self) -> Figures | None:
+        current = [f for f in self.verified_order if self.figures[f].status == "verified"]
+        return self.figures[current[-1]].figures if current else None
 
 
 class CandidateEvidence(Aggregate[EvidenceState]):
     kind = "candidate-evidence"
     state_type = EvidenceState
-    commands = (SubmitCoverageFigure, CorrectCoverageFigure, VerifyEvidence)
+    commands = (SubmitCoverageFigure, CorrectCoverageFigure, VerifyEvidence, ScreenCandidate)
 
     async def context(self, command, store) -> Registered:
         return await look_up(store, command.candidate_id)
 
     def decide(self, command, state, context: Registered):
+        if isinstance(command, ScreenCandidate):
+            context.require_active("screening")
+            return [screen(command.candidate_id, context.candidate["cycle_id"], context.category,
+                           state.latest_verified())]
         context.require_active(*EVIDENCE_STAGES)
         if isinstance(command, VerifyEvidence):
             return _verify(command, state, context)
@@ -84,15 +105,22 @@ class CandidateEvidence(Aggregate[EvidenceState]):
 
     def evolve(self, state, event):
         figures = dict(state.figures)
+        if isinstance(event, CandidateScreened):
+            return state.model_copy(update={"screening": event})
         if isinstance(event, (CoverageFigureSubmitted, CoverageFigureCorrected)):
-            numbers = Figures(**event.model_dump(include={"period", "workers_eligible", "workers_enrolled"}))
+            numbers = Figures(
+                **event.model_dump(include={"period", "workers_eligible", "workers_enrolled", "arrears_months"})
+            )
             figures[event.figure_id] = Figure(figures=numbers)
         if isinstance(event, CoverageFigureCorrected):
             figures[event.supersedes] = figures[event.supersedes].model_copy(update={"status": "superseded"})
         if isinstance(event, (EvidenceVerified, EvidenceRejected)):
             status = "verified" if isinstance(event, EvidenceVerified) else "rejected"
             figures[event.evidence_id] = figures[event.evidence_id].model_copy(update={"status": status})
-        return EvidenceState(figures=figures)
+            if status == "verified":
+                order = [*state.verified_order, event.evidence_id]
+                return state.model_copy(update={"figures": figures, "verified_order": order})
+        return state.model_copy(update={"figures": figures})
 
 
 def _check_correction(command: CorrectCoverageFigure, state: EvidenceState) -> None:

@@ -141,6 +141,8 @@ class CandidateScores(Aggregate[ScoreSheet]):
     def _amend(self, command: AmendScore, state: ScoreSheet, context: Registered):
         if not command.reason.strip():
             raise Rejected("amendment_reason_required", "an amendment must give its reason", 422)
+        if command.score_id.startswith(DERIVED_PREFIX):
+            raise Rejected("reserved_for_rules", f"score ids starting {DERIVED_PREFIX!r} are the rules'", 422)
         old = state.scores.get(command.supersedes)
         if old is None:
             raise Rejected("unknown_score", f"no score {command.supersedes} for this candidate")

@@ -14,6 +14,7 @@ class Figures(BaseModel):
     period: str = Field(pattern=r"^\d{4}(-\d{2})?$")
     workers_eligible: int = Field(gt=0)
     workers_enrolled: int = Field(ge=0)
+    arrears_months: int = Field(default=0, ge=0)
 
 
 @contract
@@ -27,6 +28,7 @@ class CoverageFigureSubmitted(DomainEvent):
     workers_eligible: int = Field(gt=0)
     workers_enrolled: int = Field(ge=0)
     source: str = Field(min_length=1, max_length=200)
+    arrears_months: int = Field(default=0, ge=0)
 
 
 @contract
@@ -44,6 +46,7 @@ class CoverageFigureCorrected(DomainEvent):
     workers_enrolled: int = Field(ge=0)
     source: str = Field(min_length=1, max_length=200)
     reason: str = Field(min_length=1, max_length=2000)
+    arrears_months: int = Field(default=0, ge=0)
 
 
 @contract
@@ -68,3 +71,25 @@ class EvidenceRejected(DomainEvent):
     candidate_id: str
     cycle_id: str
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class RuleFailure(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    rule: str
+    reason: str
+
+
+@contract
+class CandidateScreened(DomainEvent):
+    """The result of data screening against the category's eligibility rules; the latest counts.
+
+    `eligible` is decided on the rules that could be checked; `not_checked` lists the others."""
+
+    TYPE = "CandidateScreened"
+    candidate_id: str
+    cycle_id: str
+    category_id: str
+    eligible: bool
+    passed: list[str]
+    failed: list[RuleFailure]
+    not_checked: list[str] = []

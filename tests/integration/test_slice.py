@@ -226,3 +226,28 @@ def test_cycle_opened_from_a_shipped_yaml_document(running):
                         headers=headers)
     assert broken.status_code == 422
     assert broken.json()["detail"][0]["loc"] == ["edition_year"]
+
+
+def test_screening_checks_verified_evidence_against_the_2024_rules(running):
+    organiser = running.api.as_actor("organiser-1", "organiser")
+    text = open("services/registration/cycles/paritrana-2024.yaml").read().replace("paritrana-2024", "screen-2024")
+    headers = {"X-Actor-Id": "organiser-1", "X-Actor-Role": "organiser", "Content-Type": "application/yaml"}
+    assert httpx.post(f"{running.services.url('registration')}/cycle-documents", content=text,
+                      headers=headers).status_code == 201
+    register(running.api, "screen-2024", {"sc-covered": "Kota Cimahi", "sc-silent": "Kab. Garut"})
+    officer = running.api.as_actor("bpjs-data-office", "data-officer")
+    officer.post("evidence", "/coverage-figures", {"figure_id": "sc-f", "candidate_id": "sc-covered", "period": "2024",
+                                                  "workers_eligible": 100, "workers_enrolled": 50, "source": "BPJS"})
+    running.api.as_actor("secretary", "committee-secretary").post(
+        "evidence", "/verifications", {"candidate_id": "sc-covered", "evidence_id": "sc-f", "verdict": "verified"})
+    too_early = organiser.post("evidence", "/screenings", {}, cycle_id="screen-2024")
+    assert too_early["screened"] == 0 and {r["rule"] for r in too_early["refused"]} == {"wrong_stage"}
+    advance(running.api, "screen-2024", "screening")
+    result = organiser.post("evidence", "/screenings", {}, cycle_id="screen-2024", key="screening-2024-run-2")
+    assert result == {"screened": 2, "refused": []}
+    covered = organiser.get("evidence", "/candidates/sc-covered/evidence")["screening"]
+    silent = organiser.get("evidence", "/candidates/sc-silent/evidence")
+    assert covered["eligible"] and covered["passed"] == ["min_coverage_ratio"]
+    assert covered["not_checked"] == ["documents_required"]
+    assert silent["screening"]["eligible"] is False
+    assert silent["screening"]["failed"] == [{"rule": "min_coverage_ratio", "reason": "no verified coverage figure"}]

@@ -1,0 +1,73 @@
+"""Data screening: verified evidence against the category's eligibility rules (paritrana-2024 rules)."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.evidence.domain import (
+    CandidateEvidence, CorrectCoverageFigure, EvidenceState, ScreenCandidate, SubmitCoverageFigure, VerifyEvidence,
+)
+from services.registration.cycle_files import shipped
+from shared.commands import Rejected
+from shared.directory import Registered
+
+CONFIG = shipped("paritrana-2024")
+FIGURE = dict(figure_id="f-1", candidate_id="pt-x", period="2024", workers_eligible=100, workers_enrolled=60,
+              source="BPJS")
+
+
+def context(category: str, stage: str = "screening") -> Registered:
+    candidate = {"candidate_id": "pt-x", "cycle_id": CONFIG.cycle_id, "category_id": category, "withdrawn": False}
+    return Registered(candidate, {"config": CONFIG.model_dump(mode="json"), "stage": stage})
+
+
+def evidence_with(*commands, category: str = "business-finance") -> EvidenceState:
+    aggregate, state = CandidateEvidence(), EvidenceState()
+    for command in commands:
+        for event in aggregate.decide(command, state, context(category, "registration")):
+            state = aggregate.evolve(state, event)
+    return state
+
+
+def verify(figure_id: str) -> VerifyEvidence:
+    return VerifyEvidence(candidate_id="pt-x", evidence_id=figure_id, verdict="verified")
+
+
+def screened(state: EvidenceState, category: str = "business-finance"):
+    [event] = CandidateEvidence().decide(ScreenCandidate(candidate_id="pt-x"), state, context(category))
+    return event
+
+
+def test_business_with_verified_coverage_and_no_arrears_is_eligible():
+    result = screened(evidence_with(SubmitCoverageFigure(**FIGURE), verify("f-1")))
+    assert result.eligible and result.passed == ["no_arrears", "min_coverage_ratio"]
+    assert result.not_checked == ["documents_required"]
+
+
+def test_unverified_figures_count_for_nothing():
+    result = screened(evidence_with(SubmitCoverageFigure(**FIGURE)))
+    assert not result.eligible
+    assert {(f.rule, f.reason) for f in result.failed} == {
+        ("no_arrears", "no verified coverage figure"), ("min_coverage_ratio", "no verified coverage figure")}
+
+
+@pytest.mark.parametrize(
+    "changes, failed",
+    [({"workers_enrolled": 40}, "min_coverage_ratio"), ({"arrears_months": 3}, "no_arrears")],
+)
+def test_each_failed_rule_is_named_with_its_reason(changes, failed):
+    result = screened(evidence_with(SubmitCoverageFigure(**{**FIGURE, **changes}), verify("f-1")))
+    assert not result.eligible and [f.rule for f in result.failed] == [failed]
+
+
+def test_the_latest_verified_correction_counts():
+    low = SubmitCoverageFigure(**{**FIGURE, "workers_enrolled": 40})
+    fixed = CorrectCoverageFigure(**{**FIGURE, "figure_id": "f-2", "supersedes": "f-1", "reason": "payroll"})
+    assert screened(evidence_with(low, verify("f-1"), fixed, verify("f-2"))).eligible
+    assert not screened(evidence_with(low, verify("f-1"), fixed)).eligible  # correction not yet verified
+
+
+def test_screening_only_in_the_screening_stage():
+    with pytest.raises(Rejected) as refused:
+        CandidateEvidence().decide(ScreenCandidate(candidate_id="pt-x"), EvidenceState(), context("village", "assessment"))
+    assert refused.value.rule == "wrong_stage"
