@@ -20,7 +20,7 @@ from shared import topics
 from shared.backends import build_read_store
 from shared.consumer import TRANSIENT, DeadLetters, handle_or_park
 from shared.directory import CycleDirectory
-from shared.eventlog.kafka import KafkaEventLog
+from shared.eventlog.kafka import KafkaEventLog, initialise_group_offsets
 from shared.logging import configure_logging, get_logger
 from shared.ports import Record
 from shared.projection import apply_once, event_handler, project
@@ -33,7 +33,7 @@ log = get_logger(__name__)
 def build(settings: Settings) -> faust.App:
     ns = settings.namespace
     app = faust.App(
-        f"{ns}.ranking.stream",
+        group_id(settings),
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
         web_enabled=False,
@@ -95,16 +95,25 @@ async def _until_done(step, *args) -> None:
             delay = min(delay * 2, 5)
 
 
-async def _declare_topics(settings: Settings) -> None:
-    """Create the event topics our way (retention forever) before faust could declare them its way."""
+async def _prepare(settings: Settings) -> None:
+    """Create the event topics our way (retention forever) before faust could declare them its way,
+    and give every source partition a committed offset (0) the first time the group runs: faust
+    otherwise starts a partition that was never committed at its end after a restart, skipping
+    whatever was appended meanwhile (seen here after a SIGKILL within the first commit interval)."""
     event_log = KafkaEventLog(settings.kafka_bootstrap, f"{settings.namespace}-ranking-stream")
     await event_log.ensure_topics(topics.all_topics(settings.namespace, settings.partitions))
+    sources = [topics.events(settings.namespace, s) for s in FOLLOWS]
+    await initialise_group_offsets(settings.kafka_bootstrap, group_id(settings), sources, settings.partitions)
+
+
+def group_id(settings: Settings) -> str:
+    return f"{settings.namespace}.ranking.stream"
 
 
 def main() -> None:
     settings = Settings()
     configure_logging("ranking-stream", settings.log_level)
-    asyncio.run(_declare_topics(settings))
+    asyncio.run(_prepare(settings))
     asyncio.set_event_loop(asyncio.new_event_loop())  # asyncio.run left none for faust to find
     app = build(settings)
     worker = faust.Worker(app, loglevel=settings.log_level)

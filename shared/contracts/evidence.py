@@ -17,9 +17,9 @@ class Figures(BaseModel):
     arrears_months: int = Field(default=0, ge=0)
 
 
-@contract
-class CoverageFigureSubmitted(DomainEvent):
-    TYPE = "CoverageFigureSubmitted"
+class _CoverageReport(DomainEvent):
+    """Fields every coverage figure carries (not an event type itself)."""
+
     figure_id: str
     candidate_id: str
     cycle_id: str
@@ -32,21 +32,17 @@ class CoverageFigureSubmitted(DomainEvent):
 
 
 @contract
-class CoverageFigureCorrected(DomainEvent):
+class CoverageFigureSubmitted(_CoverageReport):
+    TYPE = "CoverageFigureSubmitted"
+
+
+@contract
+class CoverageFigureCorrected(_CoverageReport):
     """A new figure that supersedes an earlier one; it needs verifying like any other."""
 
     TYPE = "CoverageFigureCorrected"
-    figure_id: str
     supersedes: str
-    candidate_id: str
-    cycle_id: str
-    category_id: str
-    period: str = Field(pattern=r"^\d{4}(-\d{2})?$")
-    workers_eligible: int = Field(gt=0)
-    workers_enrolled: int = Field(ge=0)
-    source: str = Field(min_length=1, max_length=200)
     reason: str = Field(min_length=1, max_length=2000)
-    arrears_months: int = Field(default=0, ge=0)
 
 
 @contract

@@ -199,3 +199,25 @@ class KafkaSubscription(Subscription):
         if self._started:
             await self._consumer.stop()
             self._started = False
+
+
+async def initialise_group_offsets(bootstrap: str, group: str, topic_names: Sequence[str], partitions: int) -> None:
+    """Commit offset 0 for every partition the group has never committed, while the group is empty."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    missing = [
+        TopicPartition(t, p) for t in topic_names for p in range(partitions) if TopicPartition(t, p) not in committed
+    ]
+    if not missing:
+        return
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(missing)
+        await consumer.commit({tp: OffsetAndMetadata(0, "") for tp in missing})
+    finally:
+        await consumer.stop()
