@@ -18,4 +18,5 @@ class Settings(BaseSettings):
     namespace: str = "paritrana"  # prefixes topics, consumer groups and databases
     partitions: int = 6
     command_timeout: float = 15.0
+    max_document_bytes: int = 20 * 1024 * 1024
     log_level: str = "INFO"

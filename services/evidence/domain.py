@@ -13,6 +13,7 @@ from shared.contracts.evidence import (
     CandidateScreened,
     CoverageFigureCorrected,
     CoverageFigureSubmitted,
+    DocumentAttached,
     EvidenceRejected,
     EvidenceVerified,
     Figures,
@@ -54,6 +55,23 @@ class VerifyEvidence(CommandBody):
         return self.candidate_id
 
 
+class AttachDocument(CommandBody):
+    """Issued by the upload route once the file is stored under its hash."""
+
+    NAME = "AttachDocument"
+    document_id: str = Id
+    candidate_id: str = Id
+    indicator_id: str = Id
+    title: str = Field(min_length=1, max_length=300)
+    filename: str = Field(min_length=1, max_length=200)
+    media_type: str
+    size: int = Field(gt=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+    def aggregate_id(self) -> str:
+        return self.candidate_id
+
+
 class ScreenCandidate(CommandBody):
     NAME = "ScreenCandidate"
     candidate_id: str = Id
@@ -67,8 +85,15 @@ class Figure(BaseModel):
     status: Literal["submitted", "verified", "rejected", "superseded"] = "submitted"
 
 
+class Document(BaseModel):
+    sha256: str
+    indicator_id: str
+    status: Literal["submitted", "verified", "rejected"] = "submitted"
+
+
 class EvidenceState(BaseModel):
     figures: dict[str, Figure] = {}
+    documents: dict[str, Document] = {}
     verified_order: list[str] = []  # figure ids in the order they were verified
     screening: CandidateScreened | None = None  # the latest result
 
@@ -80,7 +105,7 @@ class EvidenceState(BaseModel):
 class CandidateEvidence(Aggregate[EvidenceState]):
     kind = "candidate-evidence"
     state_type = EvidenceState
-    commands = (SubmitCoverageFigure, CorrectCoverageFigure, VerifyEvidence, ScreenCandidate)
+    commands = (SubmitCoverageFigure, CorrectCoverageFigure, VerifyEvidence, ScreenCandidate, AttachDocument)
 
     async def context(self, command, store) -> Registered:
         return await look_up(store, command.candidate_id)
@@ -88,11 +113,14 @@ class CandidateEvidence(Aggregate[EvidenceState]):
     def decide(self, command, state, context: Registered):
         if isinstance(command, ScreenCandidate):
             context.require_active("screening")
+            verified = {d.indicator_id for d in state.documents.values() if d.status == "verified"}
             return [screen(command.candidate_id, context.candidate["cycle_id"], context.category,
-                           state.latest_verified())]
+                           state.latest_verified(), verified)]
         context.require_active(*EVIDENCE_STAGES)
         if isinstance(command, VerifyEvidence):
             return _verify(command, state, context)
+        if isinstance(command, AttachDocument):
+            return _attach(command, state, context)
         if command.workers_enrolled > command.workers_eligible:
             raise Rejected("enrolled_exceeds_eligible", "workers enrolled cannot exceed workers eligible", 422)
         if command.figure_id in state.figures:
@@ -107,6 +135,13 @@ class CandidateEvidence(Aggregate[EvidenceState]):
         figures = dict(state.figures)
         if isinstance(event, CandidateScreened):
             return state.model_copy(update={"screening": event})
+        if isinstance(event, DocumentAttached):
+            document = Document(sha256=event.sha256, indicator_id=event.indicator_id)
+            return state.model_copy(update={"documents": {**state.documents, event.document_id: document}})
+        if isinstance(event, (EvidenceVerified, EvidenceRejected)) and event.kind == "document":
+            status = "verified" if isinstance(event, EvidenceVerified) else "rejected"
+            document = state.documents[event.evidence_id].model_copy(update={"status": status})
+            return state.model_copy(update={"documents": {**state.documents, event.evidence_id: document}})
         if isinstance(event, (CoverageFigureSubmitted, CoverageFigureCorrected)):
             numbers = Figures(
                 **event.model_dump(include={"period", "workers_eligible", "workers_enrolled", "arrears_months"})
@@ -114,7 +149,7 @@ class CandidateEvidence(Aggregate[EvidenceState]):
             figures[event.figure_id] = Figure(figures=numbers)
         if isinstance(event, CoverageFigureCorrected):
             figures[event.supersedes] = figures[event.supersedes].model_copy(update={"status": "superseded"})
-        if isinstance(event, (EvidenceVerified, EvidenceRejected)):
+        if isinstance(event, (EvidenceVerified, EvidenceRejected)):  # of a figure
             status = "verified" if isinstance(event, EvidenceVerified) else "rejected"
             figures[event.evidence_id] = figures[event.evidence_id].model_copy(update={"status": status})
             if status == "verified":
@@ -133,17 +168,29 @@ def _check_correction(command: CorrectCoverageFigure, state: EvidenceState) -> N
         raise Rejected("evidence_superseded", f"figure {command.supersedes} was already corrected")
 
 
+def _attach(command: AttachDocument, state: EvidenceState, context: Registered):
+    if context.category.rubric.indicator(command.indicator_id) is None:
+        raise Rejected("unknown_indicator", f"the rubric has no indicator {command.indicator_id}", 422)
+    if command.document_id in state.documents:
+        raise Rejected("duplicate_document", f"document {command.document_id} is already attached")
+    if any(d.sha256 == command.sha256 for d in state.documents.values()):
+        raise Rejected("duplicate_document", "the same file is already attached to this candidate")
+    return [DocumentAttached(cycle_id=context.candidate["cycle_id"], **command.model_dump())]
+
+
 def _verify(command: VerifyEvidence, state: EvidenceState, context: Registered):
-    figure = state.figures.get(command.evidence_id)
-    if figure is None:
-        raise Rejected("unknown_evidence", f"no figure {command.evidence_id} for this candidate", 404)
-    if figure.status != "submitted":
-        raise Rejected("evidence_already_decided", f"figure {command.evidence_id} is {figure.status}")
-    where = {"evidence_id": command.evidence_id, "kind": "figure", "candidate_id": command.candidate_id,
+    evidence = state.figures.get(command.evidence_id) or state.documents.get(command.evidence_id)
+    if evidence is None:
+        raise Rejected("unknown_evidence", f"no figure or document {command.evidence_id} for this candidate", 404)
+    if evidence.status != "submitted":
+        raise Rejected("evidence_already_decided", f"{command.evidence_id} is {evidence.status}")
+    kind = "figure" if isinstance(evidence, Figure) else "document"
+    where = {"evidence_id": command.evidence_id, "kind": kind, "candidate_id": command.candidate_id,
              "cycle_id": context.candidate["cycle_id"]}
     if command.verdict == "rejected":
         if not command.reason.strip():
             raise Rejected("rejection_reason_required", "a rejection must give its reason", 422)
         return [EvidenceRejected(**where, reason=command.reason)]
-    return [EvidenceVerified(**where, category_id=context.candidate["category_id"], figures=figure.figures,
+    figures = evidence.figures if kind == "figure" else None
+    return [EvidenceVerified(**where, category_id=context.candidate["category_id"], figures=figures,
                              reason=command.reason)]

@@ -6,15 +6,26 @@ from fastapi import APIRouter, Depends, HTTPException
 
 from typing import Annotated as A
 
-from fastapi import Query
+from fastapi import Path, Query
 
-from services.evidence.domain import CorrectCoverageFigure, ScreenCandidate, SubmitCoverageFigure, VerifyEvidence
+from fastapi import Request
+from fastapi.responses import FileResponse
+
+from services.evidence.documents import media_type_of, safe_filename
+from services.evidence.domain import (
+    AttachDocument, CorrectCoverageFigure, ScreenCandidate, SubmitCoverageFigure, VerifyEvidence,
+)
+from shared.blobs import BlobStore, Corrupted, TooLarge
 from shared.directory import CANDIDATES
 from shared.directory_http import directory_routes
 from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, runtime
 from shared.runtime import Runtime
 
 Rt = Annotated[Runtime, Depends(runtime)]
+
+
+def blobs(rt: Runtime) -> BlobStore:
+    return BlobStore(rt.settings.data_dir / f"{rt.settings.namespace}-blobs")
 
 
 def routes() -> APIRouter:
@@ -55,6 +66,40 @@ def routes() -> APIRouter:
         outcomes = await rt.submit_many(commands, who, cid)
         refused = [o.model_dump(include={"aggregate_id", "rule", "reason"}) for o in outcomes if o.status != "accepted"]
         return {"screened": len(outcomes) - len(refused), "refused": refused}
+
+    @router.post("/candidates/{candidate_id}/documents", status_code=201)
+    async def attach_document(
+        candidate_id: str, request: Request, rt: Rt, who: CurrentActor, cid: CorrelationId,
+        indicator_id: A[str, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")],
+        title: A[str, Query(min_length=1, max_length=300)],
+        filename: A[str, Query(min_length=1, max_length=200)],
+        idempotency_key: IdempotencyKey = None,
+    ):
+        """Upload a supporting document (PDF, PNG, JPEG, XLSX or CSV; the request body is the file).
+        It is stored by its SHA-256; the event records the hash, never the bytes."""
+        name = safe_filename(filename)
+        declared = request.headers.get("content-type", "").split(";")[0].strip()
+        try:
+            stored = await blobs(rt).save(request.stream(), rt.settings.max_document_bytes)
+        except TooLarge as exc:
+            raise HTTPException(413, {"rule": "file_too_large", "reason": str(exc)}) from exc
+        media_type = media_type_of(stored.head, declared, name)
+        command = AttachDocument(
+            document_id=f"doc-{stored.sha256[:24]}", candidate_id=candidate_id, indicator_id=indicator_id,
+            title=title, filename=name, media_type=media_type, size=stored.size, sha256=stored.sha256,
+        )
+        return accepted(await rt.submit(command, who, cid, idempotency_key))
+
+    @router.get("/documents/{sha256}")
+    async def download_document(sha256: A[str, Path(pattern=r"^[0-9a-f]{64}$")], rt: Rt):
+        """The stored file, its hash checked again before it is sent."""
+        try:
+            path = blobs(rt).verified(sha256)
+        except LookupError as exc:
+            raise HTTPException(404, str(exc)) from exc
+        except Corrupted as exc:
+            raise HTTPException(500, {"rule": "stored_file_corrupted", "reason": str(exc)}) from exc
+        return FileResponse(path, headers={"X-Content-SHA256": sha256})
 
     @router.get("/candidates/{candidate_id}/evidence")
     async def candidate_evidence(candidate_id: str, rt: Rt):

@@ -6,14 +6,14 @@ from shared.contracts.cycle_config import Category, EligibilityRule
 from shared.contracts.evidence import CandidateScreened, Figures, RuleFailure
 
 
-def screen(candidate_id: str, cycle_id: str, category: Category, latest: Figures | None) -> CandidateScreened:
-    """Pure: `latest` is the newest verified coverage figure, or None when none is verified."""
+def screen(
+    candidate_id: str, cycle_id: str, category: Category, latest: Figures | None, documented: set[str]
+) -> CandidateScreened:
+    """Pure: `latest` is the newest verified coverage figure (None when none is verified);
+    `documented` the indicators with at least one verified supporting document."""
     passed, failed, not_checked = [], [], []
     for rule in category.eligibility:
-        if rule.rule == "documents_required":
-            not_checked.append(rule.rule)  # supporting documents are not recorded yet
-            continue
-        reason = _failure(rule, latest)
+        reason = _failure(rule, latest, documented)
         if reason is None:
             passed.append(rule.rule)
         else:
@@ -24,7 +24,10 @@ def screen(candidate_id: str, cycle_id: str, category: Category, latest: Figures
     )
 
 
-def _failure(rule: EligibilityRule, latest: Figures | None) -> str | None:
+def _failure(rule: EligibilityRule, latest: Figures | None, documented: set[str]) -> str | None:
+    if rule.rule == "documents_required":
+        missing = [i for i in rule.indicators if i not in documented]
+        return f"no verified document for {', '.join(missing)}" if missing else None
     if latest is None:
         return "no verified coverage figure"
     if rule.rule == "min_coverage_ratio":

@@ -51,7 +51,7 @@ class EvidenceVerified(DomainEvent):
 
     TYPE = "EvidenceVerified"
     evidence_id: str
-    kind: Literal["figure"]
+    kind: Literal["figure", "document"]
     candidate_id: str
     cycle_id: str
     category_id: str
@@ -63,10 +63,26 @@ class EvidenceVerified(DomainEvent):
 class EvidenceRejected(DomainEvent):
     TYPE = "EvidenceRejected"
     evidence_id: str
-    kind: Literal["figure"]
+    kind: Literal["figure", "document"]
     candidate_id: str
     cycle_id: str
     reason: str = Field(min_length=1, max_length=2000)
+
+
+@contract
+class DocumentAttached(DomainEvent):
+    """A supporting document for an indicator; the bytes are stored by their SHA-256, never in the event."""
+
+    TYPE = "DocumentAttached"
+    document_id: str
+    candidate_id: str
+    cycle_id: str
+    indicator_id: str
+    title: str = Field(min_length=1, max_length=300)
+    filename: str = Field(min_length=1, max_length=200)
+    media_type: str
+    size: int = Field(gt=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
 class RuleFailure(BaseModel):

@@ -56,6 +56,7 @@ def running(request, tmp_path_factory) -> Running:
         "PARITRANA_NAMESPACE": unique("it"),
         "PARITRANA_DATA_DIR": str(data_dir),
         "PARITRANA_PARTITIONS": "3",
+        "PARITRANA_MAX_DOCUMENT_BYTES": "100000",
     }
     services = cluster(env, data_dir / "logs")
     services.start()

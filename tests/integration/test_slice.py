@@ -11,6 +11,7 @@ The expected totals are worked out by hand from shared/scenario.py and the demo 
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from concurrent.futures import ThreadPoolExecutor
@@ -238,8 +239,16 @@ def test_screening_checks_verified_evidence_against_the_2024_rules(running):
     officer = running.api.as_actor("bpjs-data-office", "data-officer")
     officer.post("evidence", "/coverage-figures", {"figure_id": "sc-f", "candidate_id": "sc-covered", "period": "2024",
                                                   "workers_eligible": 100, "workers_enrolled": 50, "source": "BPJS"})
-    running.api.as_actor("secretary", "committee-secretary").post(
-        "evidence", "/verifications", {"candidate_id": "sc-covered", "evidence_id": "sc-f", "verdict": "verified"})
+    secretary = running.api.as_actor("secretary", "committee-secretary")
+    secretary.post("evidence", "/verifications", {"candidate_id": "sc-covered", "evidence_id": "sc-f",
+                                                  "verdict": "verified"})
+    for indicator in ("policy", "implementation"):
+        attached = _upload(running, "sc-covered", indicator, f"%PDF-1.7 {indicator} evidence".encode())
+        assert attached.status_code == 201, attached.text
+        document_id = organiser.get("evidence", "/candidates/sc-covered/evidence")["documents"]
+        evidence_id = next(d for d, doc in document_id.items() if doc["indicator_id"] == indicator)
+        secretary.post("evidence", "/verifications", {"candidate_id": "sc-covered", "evidence_id": evidence_id,
+                                                      "verdict": "verified"})
     too_early = organiser.post("evidence", "/screenings", {}, cycle_id="screen-2024")
     assert too_early["screened"] == 0 and {r["rule"] for r in too_early["refused"]} == {"wrong_stage"}
     advance(running.api, "screen-2024", "screening")
@@ -247,7 +256,38 @@ def test_screening_checks_verified_evidence_against_the_2024_rules(running):
     assert result == {"screened": 2, "refused": []}
     covered = organiser.get("evidence", "/candidates/sc-covered/evidence")["screening"]
     silent = organiser.get("evidence", "/candidates/sc-silent/evidence")
-    assert covered["eligible"] and covered["passed"] == ["min_coverage_ratio"]
-    assert covered["not_checked"] == ["documents_required"]
+    assert covered["eligible"] and covered["passed"] == ["min_coverage_ratio", "documents_required"]
     assert silent["screening"]["eligible"] is False
-    assert silent["screening"]["failed"] == [{"rule": "min_coverage_ratio", "reason": "no verified coverage figure"}]
+    assert silent["screening"]["failed"] == [
+        {"rule": "min_coverage_ratio", "reason": "no verified coverage figure"},
+        {"rule": "documents_required", "reason": "no verified document for policy, implementation"},
+    ]
+
+
+def _upload(running, candidate: str, indicator: str, content: bytes, content_type: str = "application/pdf",
+            filename: str = "evidence.pdf") -> httpx.Response:
+    headers = {"X-Actor-Id": "secretary", "X-Actor-Role": "committee-secretary", "Content-Type": content_type}
+    params = {"indicator_id": indicator, "title": f"{indicator} evidence", "filename": filename}
+    return httpx.post(f"{running.services.url('evidence')}/candidates/{candidate}/documents", params=params,
+                      content=content, headers=headers)
+
+
+def test_documents_are_stored_by_hash_and_bad_uploads_are_refused(assessing):
+    content = b"%PDF-1.7 regional regulation 4/2023"
+    attached = _upload(assessing, "as-bandung", "policy", content)
+    assert attached.status_code == 201, attached.text
+    evidence = assessing.api.get("evidence", "/candidates/as-bandung/evidence")
+    [document] = evidence["documents"].values()
+    download = httpx.get(f"{assessing.services.url('evidence')}/documents/{document['sha256']}")
+    assert download.content == content and download.headers["X-Content-SHA256"] == hashlib.sha256(content).hexdigest()
+    refusals = [
+        (_upload(assessing, "as-bandung", "policy", content), 409, "duplicate_document"),
+        (_upload(assessing, "as-bandung", "policy", b"x" * 100_001), 413, "file_too_large"),
+        (_upload(assessing, "as-bandung", "policy", b"MZ\x90\x00 not a pdf"), 415, "unsupported_file"),
+        (_upload(assessing, "as-bandung", "policy", content + b"!", filename="../../etc/passwd"), 422, "bad_filename"),
+        (_upload(assessing, "as-bandung", "charisma", content + b"?"), 422, "unknown_indicator"),
+    ]
+    for response, status, rule in refusals:
+        assert (response.status_code, response.json()["detail"]["rule"]) == (status, rule)
+    after = assessing.api.get("evidence", "/candidates/as-bandung/evidence")
+    assert after["version"] == evidence["version"]  # nothing appended by any refusal
