@@ -68,6 +68,14 @@ class Cycle(Aggregate[CycleState]):
         return state.model_copy(update={"stage": event.to_stage})
 
 
+async def load_context(store, cycle_id: str | None) -> RegistrationContext:
+    """The cycle (from this service's own state) and the reference data it pins."""
+    doc = await store.get("aggregates", f"{Cycle.kind}/{cycle_id}") if cycle_id else None
+    cycle = CycleState.model_validate(doc["state"]) if doc else CycleState()
+    regions = reference.load(cycle.config.reference_data_version) if cycle.config else None
+    return RegistrationContext(cycle=cycle, regions=regions)
+
+
 def _check_region(command: RegisterCandidate, regions: ReferenceData | None) -> None:
     if regions is None or regions.province(command.province) is None:
         raise Rejected("unknown_province", f"no province {command.province!r} in the cycle's reference data", 422)
@@ -141,10 +149,7 @@ class Candidate(Aggregate[CandidateState]):
         if cycle_id is None:
             own = await store.get("aggregates", f"{self.kind}/{command.candidate_id}")
             cycle_id = own["state"]["registered"]["cycle_id"] if own and own["state"]["registered"] else None
-        doc = await store.get("aggregates", f"{Cycle.kind}/{cycle_id}") if cycle_id else None
-        cycle = CycleState.model_validate(doc["state"]) if doc else CycleState()
-        regions = reference.load(cycle.config.reference_data_version) if cycle.config else None
-        return RegistrationContext(cycle=cycle, regions=regions)
+        return await load_context(store, cycle_id)
 
     def decide(self, command, state, context: RegistrationContext):
         cycle = context.cycle

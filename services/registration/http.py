@@ -9,8 +9,9 @@ from pydantic import BaseModel, Field
 from services.registration import bulk
 from services.registration.cycle_files import InvalidCycleDocument, parse
 from services.registration.domain import (
-    AdvanceStage, Candidate, CandidateState, OpenCycle, RegisterCandidate, WithdrawCandidate,
+    AdvanceStage, CandidateState, OpenCycle, RegisterCandidate, WithdrawCandidate, load_context,
 )
+from services.registration.people import AppointCommitteeMember, AppointPanellist, DeclareConflict
 from shared.contracts.cycle_config import CycleConfig, Stage
 from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, runtime
 from shared.runtime import Runtime
@@ -75,6 +76,33 @@ def routes() -> APIRouter:
         first; if any is rejected, nothing is registered and the answer lists each rejected row."""
         return await import_csv(request, rt, who, cid, cycle_id, idempotency_key)
 
+    @router.post("/committee-members", status_code=201)
+    async def appoint_committee_member(
+        body: AppointCommitteeMember, rt: Rt, who: CurrentActor, cid: CorrelationId,
+        idempotency_key: IdempotencyKey = None,
+    ):
+        return accepted(await rt.submit(body, who, cid, idempotency_key))
+
+    @router.post("/panellists", status_code=201)
+    async def appoint_panellist(
+        body: AppointPanellist, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
+    ):
+        """Appoint an assessor or interviewer for a province (or 'national') and categories."""
+        return accepted(await rt.submit(body, who, cid, idempotency_key))
+
+    @router.post("/conflicts", status_code=201)
+    async def declare_conflict(
+        body: DeclareConflict, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
+    ):
+        return accepted(await rt.submit(body, who, cid, idempotency_key))
+
+    @router.get("/people/{person_id}")
+    async def person(person_id: str, rt: Rt):
+        doc = await rt.store.get("aggregates", f"person/{person_id}")
+        if doc is None:
+            raise HTTPException(404, f"no appointments for {person_id}")
+        return {"version": doc["version"], **doc["state"]}
+
     @router.post("/candidates", status_code=201)
     async def register_candidate(
         body: RegisterCandidate, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
@@ -99,9 +127,7 @@ def routes() -> APIRouter:
 
 
 async def import_csv(request: Request, rt: Runtime, who, cid: str, cycle_id: str, key: str | None):
-    probe = RegisterCandidate(candidate_id="probe", cycle_id=cycle_id, category_id="probe", kind="province",
-                              name="probe", province="probe")
-    validation = bulk.Validation(cycle_id, await Candidate().context(probe, rt.store))
+    validation = bulk.Validation(cycle_id, await load_context(rt.store, cycle_id))
     key = key or cid
     try:
         async for line, row in bulk.rows(bulk.lines(request.stream())):

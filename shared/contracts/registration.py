@@ -45,3 +45,46 @@ class CandidateWithdrawn(DomainEvent):
     candidate_id: str
     cycle_id: str
     reason: str = Field(min_length=1, max_length=2000)
+
+
+CommitteeRole = Literal["chair", "vice_chair", "secretary", "member"]
+Duty = Literal["assessor", "interviewer"]
+ConflictNature = Literal["employed_by", "related_to", "advises", "other"]
+
+
+@contract
+class CommitteeMemberAppointed(DomainEvent):
+    """A member of the national committee or of a province's committee (Tim 9), for one cycle."""
+
+    TYPE = "CommitteeMemberAppointed"
+    person_id: str
+    name: str = Field(min_length=1, max_length=200)
+    cycle_id: str
+    committee: str  # "national" or a province id
+    role: CommitteeRole
+    represents: str = Field(min_length=1, max_length=120)  # e.g. provincial secretary, union, law expert
+
+
+@contract
+class PanellistAppointed(DomainEvent):
+    """An assessor or interviewer appointed for a province (or nationally) and some categories."""
+
+    TYPE = "PanellistAppointed"
+    person_id: str
+    name: str = Field(min_length=1, max_length=200)
+    cycle_id: str
+    duty: Duty
+    province: str  # "national" or a province id
+    category_ids: list[str] = Field(min_length=1)
+
+
+@contract
+class ConflictDeclared(DomainEvent):
+    """A person declares a conflict of interest with a candidate (employed by, related to, ...)."""
+
+    TYPE = "ConflictDeclared"
+    person_id: str
+    cycle_id: str
+    candidate_id: str
+    nature: ConflictNature
+    note: str = Field(default="", max_length=2000)

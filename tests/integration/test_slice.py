@@ -291,3 +291,21 @@ def test_documents_are_stored_by_hash_and_bad_uploads_are_refused(assessing):
         assert (response.status_code, response.json()["detail"]["rule"]) == (status, rule)
     after = assessing.api.get("evidence", "/candidates/as-bandung/evidence")
     assert after["version"] == evidence["version"]  # nothing appended by any refusal
+
+
+def test_committee_panel_and_conflicts_are_recorded(assessing):
+    organiser = assessing.api.as_actor("organiser-1", "organiser")
+    organiser.post("registration", "/committee-members", {
+        "person_id": "sekda-jabar", "name": "Sekretaris Daerah Jawa Barat", "cycle_id": ASSESS,
+        "committee": "jawa-barat", "role": "chair", "represents": "provincial secretary (Sekda)"})
+    organiser.post("registration", "/panellists", {
+        "person_id": "assessor-9", "name": "Dr. Sari", "cycle_id": ASSESS, "duty": "assessor",
+        "province": "jawa-barat", "category_ids": [CATEGORY]})
+    organiser.post("registration", "/conflicts", {
+        "person_id": "assessor-9", "cycle_id": ASSESS, "candidate_id": "as-bandung", "nature": "related_to"})
+    person = organiser.get("registration", "/people/assessor-9")
+    assert person["roles"] == [f"{ASSESS}/assessor/jawa-barat"] and person["conflicts"] == [f"{ASSESS}/as-bandung"]
+    again = {"person_id": "assessor-9", "name": "Dr. Sari", "cycle_id": ASSESS, "duty": "assessor",
+             "province": "jawa-barat", "category_ids": [CATEGORY]}
+    assert _refusal(lambda: organiser.post("registration", "/panellists", again)) == (409, "already_appointed")
+    assert organiser.get("registration", "/people/assessor-9")["version"] == person["version"]

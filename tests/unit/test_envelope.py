@@ -15,6 +15,7 @@ from shared.codec import PoisonRecord, decode, encode
 from shared.contracts import base
 from shared.contracts.base import DomainEvent, UnknownEventType, contract, latest_version, parse_payload, registered
 from shared.contracts.cycle_config import CycleConfig
+from shared.contracts.registration import CommitteeMemberAppointed, ConflictDeclared, PanellistAppointed
 from shared.contracts.evidence import (
     CandidateScreened,
     CoverageFigureCorrected,
@@ -166,6 +167,11 @@ ONE_OF_EACH = [
     CandidateScreened(candidate_id="kota-bandung", cycle_id="demo-2024", category_id="regency-city", eligible=False,
                       passed=["no_arrears"], failed=[RuleFailure(rule="min_coverage_ratio", reason="0.45 < 0.5")],
                       not_checked=["documents_required"]),
+    CommitteeMemberAppointed(person_id="sekda-jabar", name="Sekda", cycle_id="demo-2024", committee="jawa-barat",
+                             role="chair", represents="provincial secretary"),
+    PanellistAppointed(person_id="a-1", name="A", cycle_id="demo-2024", duty="assessor", province="jawa-barat",
+                       category_ids=["regency-city"]),
+    ConflictDeclared(person_id="a-1", cycle_id="demo-2024", candidate_id="kota-bandung", nature="related_to"),
     DocumentAttached(document_id="doc-1", candidate_id="kota-bandung", cycle_id="demo-2024", indicator_id="policy",
                      title="Regional regulation 4/2023", filename="perda-4-2023.pdf", media_type="application/pdf",
                      size=1024, sha256="a" * 64),
