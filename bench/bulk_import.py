@@ -44,7 +44,7 @@ def run(rows: int, backend: str) -> str:
     finally:
         services.stop()
     registered = (
-        f"{response.json()['registered']:,}"
+        f"{response.json()['accepted']:,}"
         if response.status_code == 201
         else f"HTTP {response.status_code}: not every row decided within the wait"
     )

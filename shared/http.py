@@ -7,10 +7,11 @@ from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from shared import bulk
 from shared.commands import Outcome
 from shared.envelope import Actor
 from shared.logging import bind_correlation, clear_context, configure_logging, get_logger
@@ -53,6 +54,16 @@ def accepted(outcome: Outcome) -> JSONResponse:
     if outcome.status != "accepted":
         raise CommandRejected(outcome)
     return JSONResponse(outcome.model_dump(exclude={"rule", "reason", "http_status"}), status_code=201)
+
+
+async def bulk_response(importing) -> dict:
+    """Await a bulk import; an unreadable file or rejected rows become a 422 that says why."""
+    try:
+        return await importing
+    except bulk.BadFile as bad:
+        raise HTTPException(422, {"rule": "unreadable_file", "reason": str(bad)}) from bad
+    except bulk.RowsRejected as rejected:
+        raise HTTPException(422, {"rule": "rows_rejected", "accepted": 0, "rejected": rejected.report}) from rejected
 
 
 def create_app(spec: ServiceSpec, routes: Callable[[], APIRouter], settings: Settings | None = None) -> FastAPI:

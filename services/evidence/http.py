@@ -13,15 +13,23 @@ from fastapi.responses import FileResponse
 
 from services.evidence.documents import media_type_of, safe_filename
 from services.evidence.domain import (
-    AttachDocument, CorrectCoverageFigure, ScreenCandidate, SubmitCoverageFigure, VerifyEvidence,
+    AttachDocument, CandidateEvidence, CorrectCoverageFigure, EvidenceState, ScreenCandidate, SubmitCoverageFigure,
+    VerifyEvidence,
 )
 from shared.blobs import BlobStore, Corrupted, TooLarge
-from shared.directory import CANDIDATES
+from shared import bulk
+from shared.directory import CANDIDATES, look_up
 from shared.directory_http import directory_routes
-from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, runtime
+from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, bulk_response, runtime
 from shared.runtime import Runtime
 
 Rt = Annotated[Runtime, Depends(runtime)]
+
+
+FIGURE_COLUMNS = (
+    ("figure_id", "candidate_id", "period", "workers_eligible", "workers_enrolled", "source"),
+    ("arrears_months",),
+)
 
 
 def blobs(rt: Runtime) -> BlobStore:
@@ -37,6 +45,24 @@ def routes() -> APIRouter:
         body: SubmitCoverageFigure, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
     ):
         return accepted(await rt.submit(body, who, cid, idempotency_key))
+
+    @router.post("/coverage-figures/import", status_code=201)
+    async def import_coverage_figures(
+        request: Request, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
+    ):
+        """Coverage figures from CSV as BPJS Ketenagakerjaan exports them (UTF-8; columns figure_id,
+        candidate_id, period, workers_eligible, workers_enrolled, source, optionally arrears_months).
+        Every row is validated first; if any is rejected, nothing is recorded."""
+
+        async def check(command: SubmitCoverageFigure) -> None:
+            doc = await rt.store.get("aggregates", f"candidate-evidence/{command.candidate_id}")
+            state = EvidenceState.model_validate(doc["state"]) if doc else EvidenceState()
+            CandidateEvidence().decide(command, state, await look_up(rt.store, command.candidate_id))
+
+        validation = bulk.Validation(SubmitCoverageFigure, "figure_id")
+        return await bulk_response(
+            bulk.run_import(request.stream(), rt, who, cid, idempotency_key or cid, validation, FIGURE_COLUMNS, check)
+        )
 
     @router.post("/coverage-figures/corrections", status_code=201)
     async def correct_coverage_figure(

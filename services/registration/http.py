@@ -6,14 +6,14 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 
 from pydantic import BaseModel, Field
 
-from services.registration import bulk
 from services.registration.cycle_files import InvalidCycleDocument, parse
 from services.registration.domain import (
-    AdvanceStage, CandidateState, OpenCycle, RegisterCandidate, WithdrawCandidate, load_context,
+    AdvanceStage, Candidate, CandidateState, OpenCycle, RegisterCandidate, WithdrawCandidate, load_context,
 )
 from services.registration.people import AppointCommitteeMember, AppointPanellist, DeclareConflict
+from shared import bulk
 from shared.contracts.cycle_config import CycleConfig, Stage
-from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, runtime
+from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, bulk_response, runtime
 from shared.runtime import Runtime
 
 Rt = Annotated[Runtime, Depends(runtime)]
@@ -126,33 +126,23 @@ def routes() -> APIRouter:
     return router
 
 
+CANDIDATE_COLUMNS = ("candidate_id", "category_id", "kind", "name", "province")
+CANDIDATE_OPTIONAL = ("regency_code", "employer_id", "sector", "size")
+
+
+CANDIDATE_COLUMNS = ("candidate_id", "category_id", "kind", "name", "province")
+CANDIDATE_OPTIONAL = ("regency_code", "employer_id", "sector", "size")
+
+
 async def import_csv(request: Request, rt: Runtime, who, cid: str, cycle_id: str, key: str | None):
-    validation = bulk.Validation(cycle_id, await load_context(rt.store, cycle_id))
-    key = key or cid
-    try:
-        async for line, row in bulk.rows(bulk.lines(request.stream())):
-            candidate_id = row.get("candidate_id", "")
-            if await _registered_by(rt, f"{key}-{candidate_id}"):
-                validation.already(candidate_id)  # a retry of this same import: done before
-                continue
-            doc = await rt.store.get("aggregates", f"candidate/{candidate_id}")
-            state = CandidateState.model_validate(doc["state"]) if doc else CandidateState()
-            validation.check(line, row, state)
-    except bulk.BadFile as bad:
-        raise HTTPException(422, {"rule": "unreadable_file", "reason": str(bad)}) from bad
-    if validation.rejected:
-        raise HTTPException(422, {"rule": "rows_rejected", "registered": 0, "rejected": validation.rejected})
-    outcomes = await rt.submit_many(
-        [(command, f"{key}-{command.candidate_id}") for command in validation.commands], who, cid
+    context = await load_context(rt.store, cycle_id)
+
+    async def check(command: RegisterCandidate) -> None:
+        doc = await rt.store.get("aggregates", f"candidate/{command.candidate_id}")
+        Candidate().decide(command, CandidateState.model_validate(doc["state"]) if doc else CandidateState(), context)
+
+    validation = bulk.Validation(RegisterCandidate, "candidate_id", {"cycle_id": cycle_id})
+    return await bulk_response(
+        bulk.run_import(request.stream(), rt, who, cid, key or cid, validation,
+                        (CANDIDATE_COLUMNS, CANDIDATE_OPTIONAL), check)
     )
-    refused = [o.model_dump(include={"aggregate_id", "rule", "reason"}) for o in outcomes if o.status != "accepted"]
-    return {
-        "registered": len(outcomes) - len(refused),
-        "already_registered_by_this_import": len(validation.done_before),
-        "refused_at_decision": refused,
-    }
-
-
-async def _registered_by(rt: Runtime, command_id: str) -> bool:
-    outcome = await rt.store.get("outcomes", command_id)
-    return outcome is not None and outcome["status"] == "accepted"

@@ -44,7 +44,7 @@ def test_a_file_with_any_bad_row_registers_nothing_and_reports_every_row(running
     response = _post(running, cycle, (HEADER + "\n".join(rows) + "\n").encode())
     assert response.status_code == 422
     detail = response.json()["detail"]
-    assert detail["rule"] == "rows_rejected" and detail["registered"] == 0
+    assert detail["rule"] == "rows_rejected" and detail["accepted"] == 0
     assert [(r["line"], r["rule"]) for r in detail["rejected"]] == [
         (3, "unknown_province"), (4, "duplicate_in_file"), (5, "regency_outside_province"), (6, "malformed_row"),
         (7, "invalid_field"),
@@ -58,11 +58,11 @@ def test_a_clean_file_registers_every_row_once(running, cycle):
     body = (HEADER + "\n".join(rows) + "\n").encode()
     first = _post(running, cycle, body, key=f"import-{prefix}")
     assert first.status_code == 201, first.text
-    assert first.json() == {"registered": 40, "already_registered_by_this_import": 0, "refused_at_decision": []}
+    assert first.json() == {"accepted": 40, "accepted_by_an_earlier_try": 0, "refused_at_decision": []}
     assert _exists(running, f"{prefix}-0") and _exists(running, f"{prefix}-39")
     retried = _post(running, cycle, body, key=f"import-{prefix}")  # e.g. after a 503: nothing twice
     assert retried.status_code == 201
-    assert retried.json() == {"registered": 0, "already_registered_by_this_import": 40, "refused_at_decision": []}
+    assert retried.json() == {"accepted": 0, "accepted_by_an_earlier_try": 40, "refused_at_decision": []}
     other = _post(running, cycle, body, key=f"other-{prefix}")  # another import of the same rows
     assert other.status_code == 422
     assert {r["rule"] for r in other.json()["detail"]["rejected"]} == {"duplicate_candidate"}

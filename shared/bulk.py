@@ -1,0 +1,154 @@
+"""Bulk commands from CSV: streamed, every row validated first, then all sent or none.
+
+A file with any rejected row is refused whole with a report of each row and why, so nothing
+is half-imported. Each row's command id derives from the import's idempotency key, so a
+retried import decides nothing twice.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from shared.commands import CommandBody, Rejected
+
+MAX_ROWS = 1_000_000
+
+
+class BadFile(ValueError):
+    """The file as a whole cannot be read (encoding, header, size)."""
+
+
+async def lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
+    """Decode a UTF-8 byte stream into lines without holding the whole file."""
+    decoder, pending = codecs.getincrementaldecoder("utf-8-sig")(), ""
+    try:
+        async for chunk in chunks:
+            pending += decoder.decode(chunk)
+            *complete, pending = pending.split("\n")
+            for line in complete:
+                yield line
+        pending += decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise BadFile(f"the file is not UTF-8: {exc.reason} at byte {exc.start} of a chunk") from exc
+    if pending:
+        yield pending
+
+
+async def rows(
+    text_lines: AsyncIterator[str], required: Sequence[str], optional: Sequence[str] = ()
+) -> AsyncIterator[tuple[int, dict[str, str]]]:
+    """(line number, row) for each data line; a row of the wrong width carries `__error__`."""
+    header: list[str] | None = None
+    number, known = 0, (*required, *optional)
+    async for line in text_lines:
+        number += 1
+        if not line.strip():
+            continue
+        values = next(csv.reader([line]))
+        if header is None:
+            header = [h.strip() for h in values]
+            missing = [c for c in required if c not in header]
+            if missing:
+                raise BadFile(f"the header lacks the columns {', '.join(missing)}")
+            continue
+        if number > MAX_ROWS + 1:
+            raise BadFile(f"more than {MAX_ROWS} rows; split the file")
+        if len(values) != len(header):
+            yield number, {"__error__": f"{len(values)} values for {len(header)} columns"}
+            continue
+        yield number, {k: v.strip() for k, v in zip(header, values, strict=True) if k in known and v.strip()}
+
+
+class Validation:
+    """Turns rows into commands, keeping the commands of valid rows and a report of rejected ones."""
+
+    def __init__(self, command_type: type[CommandBody], key_field: str, fixed: dict[str, Any] | None = None) -> None:
+        self._type, self.key_field, self._fixed = command_type, key_field, fixed or {}
+        self.commands: list[CommandBody] = []
+        self.rejected: list[dict[str, Any]] = []
+        self.done_before: list[str] = []
+        self._seen: set[str] = set()
+
+    def already(self, key: str) -> None:
+        """The row was decided by an earlier try of this same import."""
+        self.done_before.append(key)
+        self._seen.add(key)
+
+    def parse(self, line: int, row: dict[str, str]) -> CommandBody | None:
+        if "__error__" in row:
+            self.reject(line, row.get(self.key_field), "malformed_row", row["__error__"])
+            return None
+        try:
+            command = self._type(**self._fixed, **row)
+        except ValidationError as exc:
+            reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
+            self.reject(line, row.get(self.key_field), "invalid_field", reasons)
+            return None
+        key = getattr(command, self.key_field)
+        if key in self._seen:
+            self.reject(line, key, "duplicate_in_file", f"the {self.key_field} appears twice")
+            return None
+        self._seen.add(key)
+        return command
+
+    def accept(self, command: CommandBody) -> None:
+        self.commands.append(command)
+
+    def reject(self, line: int, key: str | None, rule: str, reason: str) -> None:
+        self.rejected.append({"line": line, self.key_field: key, "rule": rule, "reason": reason})
+
+
+async def run_import(
+    chunks: AsyncIterator[bytes],
+    runtime,
+    actor,
+    correlation_id: str,
+    import_key: str,
+    validation: Validation,
+    columns: tuple[Sequence[str], Sequence[str]],
+    check,
+) -> dict[str, Any]:
+    """Validate every row (`check(command)` raises Rejected for a rule it breaks), then send all.
+
+    Raises BadFile for an unreadable file and RowsRejected when any row was rejected."""
+    key_field = validation.key_field
+    async for line, row in rows(lines(chunks), *columns):
+        key = row.get(key_field, "")
+        if await _accepted(runtime, f"{import_key}-{key}"):
+            validation.already(key)  # a retry of this same import: decided before
+            continue
+        command = validation.parse(line, row)
+        if command is None:
+            continue
+        try:
+            await check(command)
+        except Rejected as rejection:
+            validation.reject(line, key, rejection.rule, rejection.reason)
+            continue
+        validation.accept(command)
+    if validation.rejected:
+        raise RowsRejected(validation.rejected)
+    commands = [(c, f"{import_key}-{getattr(c, key_field)}") for c in validation.commands]
+    outcomes = await runtime.submit_many(commands, actor, correlation_id)
+    refused = [o.model_dump(include={"aggregate_id", "rule", "reason"}) for o in outcomes if o.status != "accepted"]
+    return {
+        "accepted": len(outcomes) - len(refused),
+        "accepted_by_an_earlier_try": len(validation.done_before),
+        "refused_at_decision": refused,
+    }
+
+
+class RowsRejected(ValueError):
+    def __init__(self, report: list[dict[str, Any]]) -> None:
+        super().__init__(f"{len(report)} rows rejected")
+        self.report = report
+
+
+async def _accepted(runtime, command_id: str) -> bool:
+    outcome = await runtime.store.get("outcomes", command_id)
+    return outcome is not None and outcome["status"] == "accepted"
