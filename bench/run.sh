@@ -3,8 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-.venv/bin/python}"
-EMBEDDED_ROWS="${BENCH_EMBEDDED_ROWS:-20000}"
-KAFKA_ROWS="${BENCH_KAFKA_ROWS:-2000}"
+EMBEDDED_ROWS="${BENCH_EMBEDDED_ROWS:-100000}"
+KAFKA_ROWS="${BENCH_KAFKA_ROWS:-1000}"
 out=bench/RESULTS.md
 {
   echo "# Benchmark results"
@@ -14,7 +14,7 @@ out=bench/RESULTS.md
   echo "- machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr), $("$PY" --version)"
   echo "- command: \`make bench\` (BENCH_EMBEDDED_ROWS=$EMBEDDED_ROWS BENCH_KAFKA_ROWS=$KAFKA_ROWS)"
   echo
-  echo "| benchmark | backend | rows | registered | time | rate |"
+  echo "| import | backend | rows | accepted | time | rate |"
   echo "|---|---|---|---|---|---|"
   "$PY" -m bench.bulk_import "$EMBEDDED_ROWS" embedded
   "$PY" -m bench.bulk_import "$KAFKA_ROWS" kafka

@@ -134,7 +134,9 @@ async def run_import(
     if validation.rejected:
         raise RowsRejected(validation.rejected)
     commands = [(c, f"{import_key}-{getattr(c, key_field)}") for c in validation.commands]
-    outcomes = await runtime.submit_many(commands, actor, correlation_id)
+    progress = Progress(runtime.store, import_key, len(commands))
+    await progress.report(0)
+    outcomes = await runtime.submit_many(commands, actor, correlation_id, on_decided=progress.report)
     refused = [o.model_dump(include={"aggregate_id", "rule", "reason"}) for o in outcomes if o.status != "accepted"]
     return {
         "accepted": len(outcomes) - len(refused),
@@ -152,3 +154,17 @@ class RowsRejected(ValueError):
 async def _accepted(runtime, command_id: str) -> bool:
     outcome = await runtime.store.get("outcomes", command_id)
     return outcome is not None and outcome["status"] == "accepted"
+
+
+IMPORTS = "imports"
+
+
+class Progress:
+    """How far an import's decisions are, readable while it runs (`GET /imports/{key}`)."""
+
+    def __init__(self, store, key: str, total: int) -> None:
+        self._store, self._key, self._total = store, key, total
+
+    async def report(self, decided: int) -> None:
+        if decided == 0 or decided == self._total or decided % 500 == 0:
+            await self._store.put(IMPORTS, self._key, {"total": self._total, "decided": decided})

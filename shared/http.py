@@ -109,6 +109,14 @@ def _add_operations(app: FastAPI) -> None:
             return JSONResponse({"status": "unavailable", "reason": str(exc)[:300]}, status_code=503)
         return JSONResponse({"status": "ready"})
 
+    @app.get("/imports/{key}", tags=["operations"])
+    async def import_progress(key: str, request: Request) -> dict:
+        """Progress of a bulk import sent with this Idempotency-Key: rows decided of the total."""
+        doc = await request.app.state.runtime.store.get(bulk.IMPORTS, key)
+        if doc is None:
+            raise HTTPException(404, f"no import {key} (yet): rows are validated before it starts")
+        return {"total": doc["total"], "decided": doc["decided"]}
+
     @app.get("/metrics", tags=["operations"])
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -117,7 +117,7 @@ class Runtime:
         return outcome
 
     async def submit_many(
-        self, commands: Sequence[tuple[CommandBody, str]], actor: Actor, correlation_id: str
+        self, commands: Sequence[tuple[CommandBody, str]], actor: Actor, correlation_id: str, on_decided=None
     ) -> list[Outcome]:
         """Send many commands (each with its own id) and wait for every decision."""
         messages = [
@@ -132,13 +132,15 @@ class Runtime:
             )
         outcomes = []
         # the decisions come in order per partition; allow time in proportion to their number
-        deadline = asyncio.get_running_loop().time() + self.settings.command_timeout * max(1, len(commands) / 200)
+        deadline = asyncio.get_running_loop().time() + self.settings.command_timeout * max(1, len(commands) / 20)
         for _body, command_id in commands:
             remaining = max(0.1, deadline - asyncio.get_running_loop().time())
             outcome = await wait_for_outcome(self.store, command_id, remaining)
             if outcome is None:
                 raise Unavailable(f"command {command_id} is queued but not yet decided; retry with the same key")
             outcomes.append(outcome)
+            if on_decided is not None:
+                await on_decided(len(outcomes))
         return outcomes
 
     async def send(

@@ -60,6 +60,8 @@ def test_a_clean_file_registers_every_row_once(running, cycle):
     assert first.status_code == 201, first.text
     assert first.json() == {"accepted": 40, "accepted_by_an_earlier_try": 0, "refused_at_decision": []}
     assert _exists(running, f"{prefix}-0") and _exists(running, f"{prefix}-39")
+    progress = httpx.get(f"{running.services.url('registration')}/imports/import-{prefix}").json()
+    assert progress == {"total": 40, "decided": 40}
     retried = _post(running, cycle, body, key=f"import-{prefix}")  # e.g. after a 503: nothing twice
     assert retried.status_code == 201
     assert retried.json() == {"accepted": 0, "accepted_by_an_earlier_try": 40, "refused_at_decision": []}
