@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 import uuid
 from collections.abc import Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared import bulk
-from shared.commands import Outcome
+from shared.commands import CommandBody, Outcome
 from shared.envelope import Actor
 from shared.logging import bind_correlation, clear_context, configure_logging, get_logger
 from shared.ports import Unavailable
@@ -64,6 +67,28 @@ async def bulk_response(importing) -> dict:
         raise HTTPException(422, {"rule": "unreadable_file", "reason": str(bad)}) from bad
     except bulk.RowsRejected as rejected:
         raise HTTPException(422, {"rule": "rows_rejected", "accepted": 0, "rejected": rejected.report}) from rejected
+
+
+ExpectedVersion = Annotated[int | None, Query(ge=0, description="refuse unless the aggregate is at this version")]
+
+
+def command_route(router: APIRouter, path: str, body_type: type[CommandBody], summary: str | None = None) -> None:
+    """POST `path`: the body is the command; the answer is its decision (201 with the events, or the rule)."""
+
+    async def route(body, rt, who, cid, idempotency_key=None, expected_version=None) -> JSONResponse:
+        return accepted(await rt.submit(body, who, cid, idempotency_key, expected_version))
+
+    parameter = partial(inspect.Parameter, kind=inspect.Parameter.KEYWORD_ONLY)
+    route.__signature__ = inspect.Signature([
+        parameter("body", annotation=body_type),
+        parameter("rt", annotation=Annotated[Runtime, Depends(runtime)]),
+        parameter("who", annotation=CurrentActor),
+        parameter("cid", annotation=CorrelationId),
+        parameter("idempotency_key", default=None, annotation=IdempotencyKey),
+        parameter("expected_version", default=None, annotation=ExpectedVersion),
+    ])
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", body_type.NAME).lower()
+    router.post(path, status_code=201, name=name, summary=summary, description=body_type.__doc__)(route)
 
 
 def create_app(spec: ServiceSpec, routes: Callable[[], APIRouter], settings: Settings | None = None) -> FastAPI:

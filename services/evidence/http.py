@@ -20,7 +20,9 @@ from shared.blobs import BlobStore, Corrupted, TooLarge
 from shared import bulk
 from shared.directory import CANDIDATES, look_up
 from shared.directory_http import directory_routes
-from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, bulk_response, runtime
+from shared.http import (
+    CorrelationId, CurrentActor, IdempotencyKey, accepted, bulk_response, command_route, runtime,
+)
 from shared.runtime import Runtime
 
 Rt = Annotated[Runtime, Depends(runtime)]
@@ -39,12 +41,9 @@ def blobs(rt: Runtime) -> BlobStore:
 def routes() -> APIRouter:
     router = APIRouter(tags=["evidence"])
     router.include_router(directory_routes())
-
-    @router.post("/coverage-figures", status_code=201)
-    async def submit_coverage_figure(
-        body: SubmitCoverageFigure, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
-    ):
-        return accepted(await rt.submit(body, who, cid, idempotency_key))
+    command_route(router, "/coverage-figures", SubmitCoverageFigure)
+    command_route(router, "/coverage-figures/corrections", CorrectCoverageFigure)
+    command_route(router, "/verifications", VerifyEvidence, "Verify or reject evidence (a rejection needs a reason)")
 
     @router.post("/coverage-figures/import", status_code=201)
     async def import_coverage_figures(
@@ -63,20 +62,6 @@ def routes() -> APIRouter:
         return await bulk_response(
             bulk.run_import(request.stream(), rt, who, cid, idempotency_key or cid, validation, FIGURE_COLUMNS, check)
         )
-
-    @router.post("/coverage-figures/corrections", status_code=201)
-    async def correct_coverage_figure(
-        body: CorrectCoverageFigure, rt: Rt, who: CurrentActor, cid: CorrelationId,
-        idempotency_key: IdempotencyKey = None,
-    ):
-        return accepted(await rt.submit(body, who, cid, idempotency_key))
-
-    @router.post("/verifications", status_code=201)
-    async def verify_evidence(
-        body: VerifyEvidence, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
-    ):
-        """The committee secretary verifies or rejects a piece of evidence (a rejection needs a reason)."""
-        return accepted(await rt.submit(body, who, cid, idempotency_key))
 
     @router.post("/screenings", status_code=201)
     async def screen_cycle(

@@ -13,7 +13,9 @@ from services.registration.domain import (
 from services.registration.people import AppointCommitteeMember, AppointPanellist, DeclareConflict
 from shared import bulk
 from shared.contracts.cycle_config import CycleConfig, Stage
-from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, bulk_response, runtime
+from shared.http import (
+    CorrelationId, CurrentActor, IdempotencyKey, accepted, bulk_response, command_route, runtime,
+)
 from shared.runtime import Runtime
 
 Rt = Annotated[Runtime, Depends(runtime)]
@@ -29,6 +31,10 @@ class Withdrawal(BaseModel):
 
 def routes() -> APIRouter:
     router = APIRouter(tags=["registration"])
+    command_route(router, "/candidates", RegisterCandidate)
+    command_route(router, "/committee-members", AppointCommitteeMember)
+    command_route(router, "/panellists", AppointPanellist, "Appoint an assessor or interviewer")
+    command_route(router, "/conflicts", DeclareConflict, "Declare a conflict of interest with a candidate")
 
     @router.post("/cycles", status_code=201)
     async def open_cycle(
@@ -76,38 +82,12 @@ def routes() -> APIRouter:
         first; if any is rejected, nothing is registered and the answer lists each rejected row."""
         return await import_csv(request, rt, who, cid, cycle_id, idempotency_key)
 
-    @router.post("/committee-members", status_code=201)
-    async def appoint_committee_member(
-        body: AppointCommitteeMember, rt: Rt, who: CurrentActor, cid: CorrelationId,
-        idempotency_key: IdempotencyKey = None,
-    ):
-        return accepted(await rt.submit(body, who, cid, idempotency_key))
-
-    @router.post("/panellists", status_code=201)
-    async def appoint_panellist(
-        body: AppointPanellist, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
-    ):
-        """Appoint an assessor or interviewer for a province (or 'national') and categories."""
-        return accepted(await rt.submit(body, who, cid, idempotency_key))
-
-    @router.post("/conflicts", status_code=201)
-    async def declare_conflict(
-        body: DeclareConflict, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
-    ):
-        return accepted(await rt.submit(body, who, cid, idempotency_key))
-
     @router.get("/people/{person_id}")
     async def person(person_id: str, rt: Rt):
         doc = await rt.store.get("aggregates", f"person/{person_id}")
         if doc is None:
             raise HTTPException(404, f"no appointments for {person_id}")
         return {"version": doc["version"], **doc["state"]}
-
-    @router.post("/candidates", status_code=201)
-    async def register_candidate(
-        body: RegisterCandidate, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
-    ):
-        return accepted(await rt.submit(body, who, cid, idempotency_key))
 
     @router.get("/cycles/{cycle_id}")
     async def get_cycle(cycle_id: str, rt: Rt):

@@ -2,37 +2,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException
 
 from services.scoring.domain import AmendScore, ScoreIndicator
 from shared.directory_http import directory_routes
-from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, runtime
+from shared.http import command_route, runtime
 from shared.runtime import Runtime
 
 Rt = Annotated[Runtime, Depends(runtime)]
-ExpectedVersion = Annotated[int | None, Query(ge=0)]
 
 
 def routes() -> APIRouter:
     router = APIRouter(tags=["scoring"])
     router.include_router(directory_routes())
-
-    @router.post("/scores", status_code=201)
-    async def score_indicator(
-        body: ScoreIndicator, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
-    ):
-        return accepted(await rt.submit(body, who, cid, idempotency_key))
-
-    @router.post("/amendments", status_code=201)
-    async def amend_score(
-        body: AmendScore,
-        rt: Rt,
-        who: CurrentActor,
-        cid: CorrelationId,
-        idempotency_key: IdempotencyKey = None,
-        expected_version: ExpectedVersion = None,
-    ):
-        return accepted(await rt.submit(body, who, cid, idempotency_key, expected_version))
+    command_route(router, "/scores", ScoreIndicator)
+    command_route(router, "/amendments", AmendScore, "Amend a score (a reason is required; nothing is overwritten)")
 
     @router.get("/candidates/{candidate_id}/scores")
     async def score_sheet(candidate_id: str, rt: Rt):
