@@ -50,6 +50,13 @@ class EmbeddedEventLog(EventLog):
     def __init__(self, path: Path) -> None:
         self._db = SqliteFile(path)
         self._partitions: dict[str, int] = {}
+        self._local_appends = 0
+
+    async def change_marker(self) -> tuple[int, int]:
+        """Changes whenever anything was appended since: by another process (SQLite's data_version)
+        or through this connection (which data_version does not count)."""
+        version = await self._db.run(lambda: self._db.conn.execute("PRAGMA data_version").fetchone()[0])
+        return version, self._local_appends
 
     async def start(self) -> None:
         await self._db.open(SCHEMA)
@@ -107,7 +114,9 @@ class EmbeddedEventLog(EventLog):
                 positions.append((partition, offset))
             return positions
 
-        return await self._db.transaction(_append)
+        positions = await self._db.transaction(_append)
+        self._local_appends += 1
+        return positions
 
     def subscribe(self, group: str, topics: Sequence[str]) -> Subscription:
         return EmbeddedSubscription(self, group, list(topics))
@@ -198,6 +207,7 @@ class EmbeddedSubscription(Subscription):
         self._owner = uuid.uuid4().hex
         self._positions: dict[str, dict[int, int]] = {}  # topic -> partition -> next offset
         self._lease_checked = 0.0
+        self._marker: tuple[int, int] | None = None  # the log's change marker at the last fetch
 
     async def _refresh_leases(self) -> None:
         if time.monotonic() - self._lease_checked < LEASE_SECONDS / 3:
@@ -207,6 +217,7 @@ class EmbeddedSubscription(Subscription):
             if await self._log.take_lease(self._group, topic, self._owner):
                 if topic not in self._positions:
                     self._positions[topic] = await self._log.committed(self._group, topic)
+                    self._marker = None  # new partitions to read: fetch whatever the marker says
             else:
                 self._positions.pop(topic, None)
 
@@ -214,7 +225,13 @@ class EmbeddedSubscription(Subscription):
         deadline = time.monotonic() + timeout
         while True:
             await self._refresh_leases()
-            records = await self._fetch(max_records)
+            marker = await self._log.change_marker()
+            records: list[Record] = []
+            if marker != self._marker:  # nothing appended since the last empty fetch: skip the queries
+                self._marker = marker
+                records = await self._fetch(max_records)
+                if len(records) >= max_records:
+                    self._marker = None  # more may be waiting
             if records or time.monotonic() >= deadline:
                 return records
             await asyncio.sleep(min(0.02, max(0.0, deadline - time.monotonic())))
