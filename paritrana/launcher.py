@@ -121,7 +121,7 @@ def cluster(env: dict[str, str], log_dir: Path, ports: dict[str, int] | None = N
     ports = ports or {name: free_port() for name in SERVICES}
     full_env = {**os.environ, **env}
     processes = {name: ServiceProcess(name, ports[name], full_env, log_dir / f"{name}.log") for name in SERVICES}
-    if full_env.get("PARITRANA_BACKEND") == "kafka":
+    if full_env.get("PARITRANA_BACKEND") == "kafka" and full_env.get("PARITRANA_STREAM_ENGINE") == "faust":
         for name in SERVICES:
             stream_module = import_module(f"services.{name}.bootstrap").spec.stream_module
             if stream_module:

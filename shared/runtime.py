@@ -82,11 +82,16 @@ class Runtime:
                     batch_handler=processor.handle_batch,
                 )
             )
-        if self.spec.follows and not (self.spec.stream_module and self.settings.backend == "kafka"):
+        if self.spec.follows and not self.uses_stream_worker():
             handler = event_handler(self.spec.reactions(self), self.dead_letters)
             sources = [topics.events(ns, s) for s in self.spec.follows]
             loops.append(ConsumerLoop(name, self.log, f"{ns}.{name}.projections", sources, handler, self.dead_letters))
         return loops
+
+    def uses_stream_worker(self) -> bool:
+        return bool(self.spec.stream_module) and self.settings.backend == "kafka" and (
+            self.settings.stream_engine == "faust"
+        )
 
     async def stop(self) -> None:
         for loop in self._loops:
@@ -119,12 +124,9 @@ class Runtime:
     async def submit_many(
         self, commands: Sequence[tuple[CommandBody, str]], actor: Actor, correlation_id: str, on_decided=None
     ) -> list[Outcome]:
-        """Send many commands (each with its own id) and wait for every decision."""
-        messages = [
-            self._message(body, actor, correlation_id, command_id)
-            for body, command_id in commands
-            if await self.store.get(OUTCOMES, command_id) is None
-        ]
+        """Send many commands (each with its own id) and wait for every decision. A command decided
+        before (same id) is not decided again: its owner answers with the earlier outcome."""
+        messages = [self._message(body, actor, correlation_id, command_id) for body, command_id in commands]
         for start in range(0, len(messages), 1000):
             chunk = messages[start : start + 1000]
             await self.log.append_many(

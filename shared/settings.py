@@ -20,3 +20,6 @@ class Settings(BaseSettings):
     command_timeout: float = 15.0
     max_document_bytes: int = 20 * 1024 * 1024
     log_level: str = "INFO"
+    # On Kafka, services with a faust worker (ranking) run it only when asked: faust-streaming 0.15.3
+    # was seen to drop a record during a rebalance (see services/ranking/stream.py).
+    stream_engine: Literal["consumer", "faust"] = "consumer"
