@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from shared.commands import Aggregate, CommandBody, Rejected
-from shared.contracts.base import ID_PATTERN
+from shared.contracts.base import Id
 from services.evidence.screening import screen
 from shared.contracts.evidence import (
     CandidateScreened,
@@ -21,7 +21,6 @@ from shared.contracts.evidence import (
 from shared.directory import Registered, look_up
 
 EVIDENCE_STAGES = ("registration", "screening", "assessment")
-Id = Field(pattern=ID_PATTERN)
 
 
 class SubmitCoverageFigure(CommandBody):

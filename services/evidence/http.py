@@ -20,6 +20,7 @@ from shared.blobs import BlobStore, Corrupted, TooLarge
 from shared import bulk
 from shared.directory import CANDIDATES, look_up
 from shared.directory_http import directory_routes
+from shared.contracts.base import ID_PATTERN
 from shared.http import (
     CorrelationId, CurrentActor, IdempotencyKey, accepted, bulk_response, command_route, runtime,
 )
@@ -66,7 +67,7 @@ def routes() -> APIRouter:
     @router.post("/screenings", status_code=201)
     async def screen_cycle(
         rt: Rt, who: CurrentActor, cid: CorrelationId,
-        cycle_id: A[str, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")],
+        cycle_id: A[str, Query(pattern=ID_PATTERN)],
         idempotency_key: IdempotencyKey = None,
     ):
         """Screen every registered candidate of the cycle against its category's eligibility rules
@@ -81,7 +82,7 @@ def routes() -> APIRouter:
     @router.post("/candidates/{candidate_id}/documents", status_code=201)
     async def attach_document(
         candidate_id: str, request: Request, rt: Rt, who: CurrentActor, cid: CorrelationId,
-        indicator_id: A[str, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")],
+        indicator_id: A[str, Query(pattern=ID_PATTERN)],
         title: A[str, Query(min_length=1, max_length=300)],
         filename: A[str, Query(min_length=1, max_length=200)],
         idempotency_key: IdempotencyKey = None,

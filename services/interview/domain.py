@@ -5,15 +5,15 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from shared.commands import Aggregate, CommandBody, Rejected
-from shared.contracts.base import ID_PATTERN
+from shared.contracts.base import Id
 from shared.contracts.interview import InterviewScored
 from shared.directory import Registered, look_up
 
 
 class RecordInterviewScore(CommandBody):
     NAME = "RecordInterviewScore"
-    score_id: str = Field(pattern=ID_PATTERN)
-    candidate_id: str = Field(pattern=ID_PATTERN)
+    score_id: str = Id
+    candidate_id: str = Id
     interviewer_id: str = Field(min_length=1, max_length=128)
     value: float
     attendee: str = Field(min_length=1, max_length=200)

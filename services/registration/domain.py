@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from services.registration import reference
 from services.registration.reference import ReferenceData
 from shared.commands import Aggregate, CommandBody, Rejected
-from shared.contracts.base import ID_PATTERN
+from shared.contracts.base import Id
 from shared.contracts.cycle_config import STAGES, CycleConfig, Stage
 from shared.contracts.registration import (
     CandidateKind,
@@ -28,7 +28,7 @@ class OpenCycle(CommandBody):
 
 class AdvanceStage(CommandBody):
     NAME = "AdvanceStage"
-    cycle_id: str = Field(pattern=ID_PATTERN)
+    cycle_id: str = Id
     to_stage: Stage
 
     def aggregate_id(self) -> str:
@@ -102,9 +102,9 @@ def require_stage(cycle: CycleState, *allowed: str) -> None:
 
 class RegisterCandidate(CommandBody):
     NAME = "RegisterCandidate"
-    candidate_id: str = Field(pattern=ID_PATTERN)
-    cycle_id: str = Field(pattern=ID_PATTERN)
-    category_id: str = Field(pattern=ID_PATTERN)
+    candidate_id: str = Id
+    cycle_id: str = Id
+    category_id: str = Id
     kind: CandidateKind
     name: str = Field(min_length=1, max_length=200)
     province: str = Field(min_length=1, max_length=64, description="province id, e.g. jawa-barat")
@@ -127,7 +127,7 @@ class RegistrationContext(BaseModel):
 
 class WithdrawCandidate(CommandBody):
     NAME = "WithdrawCandidate"
-    candidate_id: str = Field(pattern=ID_PATTERN)
+    candidate_id: str = Id
     reason: str = Field(default="", max_length=2000)
 
     def aggregate_id(self) -> str:

@@ -13,6 +13,7 @@ from services.registration.domain import (
 from services.registration.people import AppointCommitteeMember, AppointPanellist, DeclareConflict
 from shared import bulk
 from shared.contracts.cycle_config import CycleConfig, Stage
+from shared.contracts.base import ID_PATTERN
 from shared.http import (
     CorrelationId, CurrentActor, IdempotencyKey, accepted, bulk_response, command_route, runtime,
 )
@@ -74,7 +75,7 @@ def routes() -> APIRouter:
     @router.post("/candidates/import", status_code=201)
     async def import_candidates(
         request: Request, rt: Rt, who: CurrentActor, cid: CorrelationId,
-        cycle_id: Annotated[str, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")],
+        cycle_id: Annotated[str, Query(pattern=ID_PATTERN)],
         idempotency_key: IdempotencyKey = None,
     ):
         """Register candidates from a CSV body (UTF-8; columns candidate_id, category_id, kind, name,

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from services.registration.domain import CycleState, RegistrationContext, load_context
 from shared.commands import Aggregate, CommandBody, Rejected
-from shared.contracts.base import ID_PATTERN
+from shared.contracts.base import Id
 from shared.contracts.registration import (
     CommitteeMemberAppointed,
     CommitteeRole,
@@ -16,7 +16,6 @@ from shared.contracts.registration import (
     PanellistAppointed,
 )
 
-Id = Field(pattern=ID_PATTERN)
 NATIONAL = "national"
 
 

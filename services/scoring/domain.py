@@ -5,12 +5,11 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from shared.commands import Aggregate, CommandBody, Rejected
-from shared.contracts.base import ID_PATTERN
+from shared.contracts.base import Id
 from shared.contracts.cycle_config import CoverageRule, CycleConfig, Rubric
 from shared.contracts.scoring import IndicatorScored, ScoreAmended
 from shared.directory import Registered, look_up
 
-Id = Field(pattern=ID_PATTERN)
 
 
 class ScoreIndicator(CommandBody):

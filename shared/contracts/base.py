@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+Id = Field(pattern=ID_PATTERN)  # a slug id: candidates, cycles, categories, indicators, scores, people
 
 
 class DomainEvent(BaseModel):

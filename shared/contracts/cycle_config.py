@@ -7,9 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.contracts.base import ID_PATTERN
+from shared.contracts.base import Id
 
-Id = Field(pattern=ID_PATTERN)
 
 
 class Frozen(BaseModel):

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.contracts.base import ID_PATTERN, DomainEvent, contract
+from shared.contracts.base import Id, DomainEvent, contract
 from shared.contracts.cycle_config import CycleConfig, Stage
 
 CandidateKind = Literal["province", "regency_city", "village", "business", "public_service"]
@@ -27,7 +27,7 @@ class CycleStageAdvanced(DomainEvent):
 @contract
 class CandidateRegistered(DomainEvent):
     TYPE = "CandidateRegistered"
-    candidate_id: str = Field(pattern=ID_PATTERN)
+    candidate_id: str = Id
     cycle_id: str
     category_id: str
     kind: CandidateKind

@@ -39,7 +39,7 @@ def test_a_file_with_any_bad_row_registers_nothing_and_reports_every_row(running
         f"{prefix}-ok,regency-city,regency_city,Again,jawa-barat,",
         f"{prefix}-wrong-regency,regency-city,regency_city,Y,jawa-barat,11.01",
         f"{prefix}-short,regency-city",
-        f"BAD ID,regency-city,regency_city,Z,jawa-barat,",
+        "BAD ID,regency-city,regency_city,Z,jawa-barat,",
     ]
     response = _post(running, cycle, (HEADER + "\n".join(rows) + "\n").encode())
     assert response.status_code == 422

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from services.registration import reference
+from services.registration.cycle_files import shipped
 from services.registration.domain import CycleState, RegistrationContext
 from services.registration.people import AppointCommitteeMember, AppointPanellist, DeclareConflict, Person, PersonState
 from shared.commands import Rejected
-from tests.unit.builders import CONFIG
+
+CONFIG = shipped("demo")
 
 OPEN = RegistrationContext(cycle=CycleState(config=CONFIG, stage="assessment"), regions=reference.load())
 PANEL = dict(person_id="assessor-1", name="Dr. Sari", cycle_id="demo-2024", duty="assessor", province="jawa-barat",
