@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.contracts.base import ID_PATTERN, DomainEvent
+from shared.contracts.base import DomainEvent
 from shared.envelope import Actor
 
 
@@ -18,6 +18,10 @@ class Rejected(Exception):
     def __init__(self, rule: str, reason: str, status: int = 409) -> None:
         super().__init__(f"{rule}: {reason}")
         self.rule, self.reason, self.status = rule, reason, status
+
+
+# Slugs, or slugs joined by dots for aggregates keyed by several (cycle.category.province).
+AGGREGATE_ID_PATTERN = r"^[a-z0-9][a-z0-9.-]{0,199}$"
 
 
 class CommandBody(BaseModel):
@@ -37,7 +41,7 @@ class CommandMessage(BaseModel):
 
     command_id: str = Field(min_length=8, max_length=128)
     name: str
-    aggregate_id: str = Field(pattern=ID_PATTERN)
+    aggregate_id: str = Field(pattern=AGGREGATE_ID_PATTERN)
     expected_version: int | None = Field(default=None, ge=0)
     actor: Actor
     correlation_id: str

@@ -52,6 +52,18 @@ class Indicator(Frozen):
             raise ValueError(f"sub-indicator weights of {self.id} must add up to 1")
         return self
 
+    def score_of(self, value: float | None, criteria: dict[str, float]) -> float:
+        """One assessor's score: given directly, or, where the indicator has sub-indicators
+        (criteria), their weighted sum. Raises ValueError saying what does not fit."""
+        if not self.sub_indicators:
+            if criteria or value is None:
+                raise ValueError(f"{self.id} has no criteria: give one value")
+            return value
+        expected = {s.id for s in self.sub_indicators}
+        if value is not None or set(criteria) != expected:
+            raise ValueError(f"{self.id} is scored by its criteria {sorted(expected)}, each once")
+        return round(sum(s.weight * criteria[s.id] for s in self.sub_indicators), 6)
+
 
 class Scale(Frozen):
     min: float = 0
@@ -68,11 +80,13 @@ class Rubric(Frozen):
     version: int = Field(ge=1)
     scale: Scale = Scale()
     indicators: list[Indicator] = Field(min_length=1)
-    aggregation: Literal["mean", "median"] = "mean"
+    aggregation: Literal["mean", "median", "trimmed_mean", "zscore"] = "mean"
+    trim_fraction: float = Field(default=0.2, ge=0, lt=0.5, description="cut from each end (trimmed_mean)")
     min_assessors: int = Field(default=1, ge=1)
     shortlist_size: int = Field(default=5, ge=1)
     national_nominees: int = Field(default=1, ge=1)
     tie_break: list[str] = []
+    interview_no_show: Literal["disqualified", "scale_minimum"] = "disqualified"
 
     @model_validator(mode="after")
     def _consistent(self) -> Rubric:
@@ -92,6 +106,9 @@ class Rubric(Frozen):
 
     def indicator(self, indicator_id: str) -> Indicator | None:
         return next((i for i in self.indicators if i.id == indicator_id), None)
+
+    def has_interview(self) -> bool:
+        return any(i.method == "interview" for i in self.indicators)
 
 
 Stage = Literal[

@@ -124,7 +124,7 @@ def _set(path: str, value):
         (_set("indicators.0.method", "guessed"), "'judged', 'computed' or 'interview'"),
         (_set("indicators", []), "at least 1 item"),
         (_set("tie_break", ["interview", "charisma"]), "tie_break names unknown indicators: ['charisma']"),
-        (_set("aggregation", "mode"), "'mean' or 'median'"),
+        (_set("aggregation", "mode"), "'trimmed_mean' or 'zscore'"),
         (_set("min_assessors", 0), "greater than or equal to 1"),
         (_set("shortlist_size", 0), "greater than or equal to 1"),
         (_set("national_nominees", 0), "greater than or equal to 1"),

@@ -26,14 +26,22 @@ from shared.contracts.evidence import (
     Figures,
     RuleFailure,
 )
-from shared.contracts.interview import InterviewScored
+from shared.contracts.interview import (
+    Attendee,
+    InterviewMissed,
+    InterviewScheduled,
+    InterviewScoreAmended,
+    InterviewScored,
+    Substitute,
+)
+from shared.contracts.ranking import Deviation, RankedEntry, ShortlistSettled
 from shared.contracts.registration import (
     CandidateRegistered,
     CandidateWithdrawn,
     CycleOpened,
     CycleStageAdvanced,
 )
-from shared.contracts.scoring import IndicatorScored, ScoreAmended
+from shared.contracts.scoring import IndicatorScored, ScoreAmended, ScoreConfirmed, ScoreFlaggedForReview
 from shared.envelope import ENVELOPE_VERSION, Actor, canonical_json, chain_hash, seal
 
 EVENT = InterviewScored(score_id="i-1", candidate_id="kota-bandung", cycle_id="demo-2024",
@@ -57,7 +65,8 @@ def test_hash_is_sha256_of_the_canonical_json_of_every_other_field():
         "stream": "interview/c/kota-bandung", "sequence": 1, "occurred_at": "2025-02-03T09:30:00Z",
         "actor": {"id": "iv-1", "role": "interviewer"}, "causation_id": "cmd-1", "correlation_id": "corr-1",
         "payload": {"score_id": "i-1", "candidate_id": "kota-bandung", "cycle_id": "demo-2024",
-                    "interviewer_id": "iv-1", "value": 80.0, "attendee": "Wali Kota"},
+                    "interviewer_id": "iv-1", "value": 80.0, "attendee": "Wali Kota", "indicator_id": None,
+                    "criteria": None},
         "previous_hash": None,
     }
     text = json.dumps(by_hand, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -181,6 +190,23 @@ ONE_OF_EACH = [
                     inputs={"figure_id": "f-1", "workers_eligible": 1000, "workers_enrolled": 450}),
     ScoreAmended(score_id="s-2", supersedes="s-1", candidate_id="kota-bandung", indicator_id="policy",
                  assessor_id="a-1", value=75.5, reason="salah ketik"),
+    ScoreFlaggedForReview(score_id="s-2", candidate_id="kota-bandung", indicator_id="policy", assessor_id="a-1",
+                          evidence_id="doc-1", reason="document doc-1 was rejected", cause="ev-9"),
+    ScoreConfirmed(score_id="s-2", candidate_id="kota-bandung", assessor_id="a-1", note="the regulation stands"),
+    ShortlistSettled(shortlist_id="demo-2024.regency-city.jawa-barat", cycle_id="demo-2024",
+                     category_id="regency-city", province="jawa-barat", rubric_version=1,
+                     shortlisted=["kota-bandung"], ranking=[RankedEntry(candidate_id="kota-bandung", rank=1, total=80)],
+                     ranking_digest="b" * 64,
+                     deviations=[Deviation(candidate_id="kab-bogor", rank=None, shortlisted=False, reason="late")]),
+    InterviewScheduled(candidate_id="kota-bandung", cycle_id="demo-2024", category_id="regency-city",
+                       province="jawa-barat", scheduled_for=WHEN, panel=["iv-1"],
+                       principal=Attendee(name="Muhammad Farhan", position="Wali Kota"),
+                       officials=[Attendee(name="Sekda", position="regional secretary")],
+                       substitute=Substitute(name="Erwin", position="Wakil Wali Kota", reason="state visit")),
+    InterviewScoreAmended(score_id="i-2", supersedes="i-1", candidate_id="kota-bandung", interviewer_id="iv-1",
+                          indicator_id="interview", value=82, reason="work plan annex read late"),
+    InterviewMissed(candidate_id="kota-bandung", cycle_id="demo-2024", reason="did not come",
+                    consequence="disqualified"),
     EVENT,
 ]
 
