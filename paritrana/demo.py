@@ -17,13 +17,16 @@ from shared.topics import SERVICES
 
 
 def print_leaderboard(board: dict) -> None:
-    print(f"\nProvincial leaderboard: cycle {board['cycle_id']}, {board['category_id']}, {board['province']}")
+    print(f"\nProvincial leaderboard ({board['stage']} stage): cycle {board['cycle_id']}, {board['category_id']}, "
+          f"{board['province']}, rubric v{board['rubric_version']} ({board['aggregation']})")
     print(f"{'rank':>4}  {'candidate':<22} {'total':>8}  indicators")
     for row in board["ranked"]:
         scores = ", ".join(f"{k} {v:g}" for k, v in row["indicators"].items())
         print(f"{row['rank']:>4}  {row['name']:<22} {row['total']:>8.2f}  {scores}")
     for row in board["incomplete"]:
         print(f"   -  {row['name']:<22} {'incomplete':>8}  missing: {', '.join(row['missing'])}")
+    for row in board.get("not_shortlisted", []):
+        print(f"   -  {row['name']:<22} {'not shortlisted':>8}  document stage {row['document_total']:.2f}")
 
 
 def main() -> None:

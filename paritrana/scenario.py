@@ -1,4 +1,6 @@
-"""The demo cycle: one province, four regency/city candidates, played through the HTTP APIs."""
+"""The demo cycle: one province, four regency/city candidates, played through the HTTP APIs:
+registration, panel, coverage figures, assessors' scores and an amendment, the plenary's
+shortlist, interviews, and the final provincial leaderboard."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ from shared.contracts.cycle_config import STAGES
 
 PROVINCE = "jawa-barat"
 CATEGORY = "regency-city"
+ASSESSORS = ("assessor-1", "assessor-2")
+INTERVIEWERS = ("interviewer-1", "interviewer-2")
+CHAIR = "sekda-jabar"
 
 # candidate id: (name, workers enrolled of 1000, {indicator: [assessor scores]}, interview score)
 CANDIDATES = {
@@ -17,6 +22,7 @@ CANDIDATES = {
     "kota-depok": ("Kota Depok", 200, {"policy": [70, 70], "implementation": [60, 60]}, 70),
 }
 AMENDMENT = ("kab-bogor", "policy", "assessor-1", 75, "regional regulation 4/2023 was overlooked at first reading")
+SHORTLIST_SIZE = 3  # the demo rubric's: Kota Depok, fourth after the document stage, is not interviewed
 
 
 def demo_config() -> dict:
@@ -39,34 +45,75 @@ def register(api: Api, cycle_id: str, candidates: dict[str, str], province: str 
             api.wait_for(service, f"/directory/candidates/{candidate_id}")
 
 
+def appoint_panel(api: Api, cycle_id: str, province: str = PROVINCE, categories: tuple[str, ...] = (CATEGORY,),
+                  assessors=ASSESSORS, interviewers=INTERVIEWERS, chair: str = CHAIR) -> None:
+    """Appoint the province's committee chair, assessors and interviewers, and wait until scoring,
+    interview and ranking know them."""
+    organiser = api.as_actor("organiser-1", "organiser")
+    organiser.post("registration", "/committee-members", {
+        "person_id": chair, "name": f"Sekretaris Daerah {province}", "cycle_id": cycle_id, "committee": province,
+        "role": "chair", "represents": "provincial secretary (Sekda)"}, key=f"{cycle_id}-{province}-chair-{chair}")
+    duties = [("assessor", p) for p in assessors] + [("interviewer", p) for p in interviewers]
+    for duty, person in duties:
+        organiser.post("registration", "/panellists", {
+            "person_id": person, "name": person.replace("-", " ").title(), "cycle_id": cycle_id, "duty": duty,
+            "province": province, "category_ids": list(categories)}, key=f"{cycle_id}-{province}-{duty}-{person}")
+    waits = [("ranking", chair)] + [("scoring", p) for p in assessors] + [("interview", p) for p in interviewers]
+    for service, person in waits:
+        api.wait_for(service, f"/directory/panellists/{cycle_id}/{person}", until=lambda doc: _places(doc) >= {province})
+
+
+def _places(panellist: dict) -> set[str]:
+    duties = panellist.get("duties", {})
+    return {*panellist.get("committees", {}), *duties.get("assessor", {}), *duties.get("interviewer", {})}
+
+
 def advance(api: Api, cycle_id: str, to_stage: str) -> None:
     """Move the cycle on through every stage up to `to_stage`, and wait until the services see it."""
     organiser = api.as_actor("organiser-1", "organiser")
     current = organiser.get("registration", f"/cycles/{cycle_id}")["stage"]
     for stage in STAGES[STAGES.index(current) + 1 : STAGES.index(to_stage) + 1]:
         organiser.post("registration", f"/cycles/{cycle_id}/stage", {"to_stage": stage}, key=f"{cycle_id}-to-{stage}")
-    for service in ("evidence", "scoring", "interview"):
+    for service in ("evidence", "scoring", "interview", "ranking"):
         api.wait_for(service, f"/directory/cycles/{cycle_id}", until=lambda c: c["stage"] == to_stage)
 
 
+def board_path(cycle_id: str, category: str = CATEGORY, province: str = PROVINCE) -> str:
+    return f"/leaderboards/{cycle_id}/{category}/provinces/{province}"
+
+
 def play_demo(api: Api) -> dict:
-    """Play the cycle end to end and return the provincial leaderboard once it is complete."""
+    """Play the cycle end to end and return the final provincial leaderboard."""
     config = demo_config()
     cycle_id = config["cycle_id"]
     open_cycle(api, config)
     register(api, cycle_id, {candidate_id: name for candidate_id, (name, *_rest) in CANDIDATES.items()})
+    appoint_panel(api, cycle_id)
     _submit_figures(api.as_actor("bpjs-data-office", "data-officer"))
     _verify_figures(api.as_actor("secretary-jabar", "committee-secretary"))
     advance(api, cycle_id, "assessment")
     score_ids = _score(api)
     _amend(api, score_ids)
+    document_stage = api.wait_for("ranking", board_path(cycle_id),
+                                  until=lambda board: len(board["ranked"]) == len(CANDIDATES) and _amended(board))
+    advance(api, cycle_id, "plenary")
+    shortlisted = [r["candidate_id"] for r in document_stage["ranked"][:SHORTLIST_SIZE]]
+    settle_shortlist(api, cycle_id, shortlisted)
     advance(api, cycle_id, "interview")
-    _interview(api.as_actor("interviewer-1", "interviewer"))
-    return api.wait_for(
-        "ranking",
-        f"/leaderboards/{cycle_id}/{CATEGORY}/provinces/{PROVINCE}",
-        until=lambda board: len(board["ranked"]) == len(CANDIDATES) and _amended(board),
-    )
+    _interview(api, shortlisted)
+    return api.wait_for("ranking", board_path(cycle_id),
+                        until=lambda board: len(board["ranked"]) == len(shortlisted))
+
+
+def settle_shortlist(api: Api, cycle_id: str, shortlisted: list[str], reasons: dict | None = None,
+                     category: str = CATEGORY, province: str = PROVINCE) -> dict:
+    """The chair settles the shortlist; wait until the interview service knows it."""
+    body = {"cycle_id": cycle_id, "category_id": category, "province": province, "shortlisted": shortlisted,
+            "decided_by": CHAIR, "deviation_reasons": reasons or {}}
+    outcome = api.as_actor(CHAIR, "committee-chair").post("ranking", "/shortlists", body,
+                                                          key=f"plenary-{cycle_id}-{category}-{province}")
+    api.wait_for("interview", f"/shortlists/{cycle_id}/{category}/provinces/{province}")
+    return outcome
 
 
 def _submit_figures(officer: Api) -> None:
@@ -87,9 +134,8 @@ def _score(api: Api) -> dict[tuple[str, str, str], str]:
     score_ids = {}
     for candidate_id, (_name, _enrolled, scores, _interview) in CANDIDATES.items():
         for indicator, values in scores.items():
-            for n, value in enumerate(values, start=1):
-                assessor = f"assessor-{n}"
-                score_id = f"s-{candidate_id}-{indicator}-{n}"
+            for assessor, value in zip(ASSESSORS, values):
+                score_id = f"s-{candidate_id}-{indicator}-{assessor[-1]}"
                 body = {"score_id": score_id, "candidate_id": candidate_id, "indicator_id": indicator,
                         "assessor_id": assessor, "value": value, "evidence": [f"cov-2024-{candidate_id}"]}
                 api.as_actor(assessor, "assessor").post("scoring", "/scores", body, key=f"score-{score_id}")
@@ -110,11 +156,20 @@ def _amend(api: Api, score_ids: dict[tuple[str, str, str], str]) -> None:
     )
 
 
-def _interview(interviewer: Api) -> None:
-    for candidate_id, (_name, _enrolled, _scores, value) in CANDIDATES.items():
-        body = {"score_id": f"i-{candidate_id}", "candidate_id": candidate_id, "interviewer_id": "interviewer-1",
-                "value": value, "attendee": "regional head in person"}
-        interviewer.post("interview", "/interview-scores", body, key=f"interview-{candidate_id}")
+def _interview(api: Api, shortlisted: list[str]) -> None:
+    interviewer = INTERVIEWERS[0]
+    for candidate_id in shortlisted:
+        name, _enrolled, _scores, value = CANDIDATES[candidate_id]
+        schedule = {"candidate_id": candidate_id, "scheduled_for": "2025-02-17T09:00:00+07:00",
+                    "panel": list(INTERVIEWERS), "principal": {"name": f"Head of {name}", "position": "regional head"},
+                    "officials": [{"name": "Regional secretary", "position": "Sekda"},
+                                  {"name": "Head of manpower office", "position": "Kadisnaker"}]}
+        api.as_actor(CHAIR, "committee-chair").post("interview", "/interviews", schedule,
+                                                    key=f"schedule-{candidate_id}")
+        body = {"score_id": f"i-{candidate_id}", "candidate_id": candidate_id, "interviewer_id": interviewer,
+                "indicator_id": "interview", "value": value}
+        api.as_actor(interviewer, "interviewer").post("interview", "/interview-scores", body,
+                                                      key=f"interview-{candidate_id}")
 
 
 def _amended(board: dict) -> bool:

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from shared.commands import Aggregate, CommandBody, Rejected
-from shared.contracts.base import Id
+from shared.contracts.base import ID_PATTERN, Id
 from services.evidence.screening import screen
 from shared.contracts.evidence import (
     CandidateScreened,
@@ -66,6 +66,7 @@ class AttachDocument(CommandBody):
     media_type: str
     size: int = Field(gt=0)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    replaces: str | None = Field(default=None, pattern=ID_PATTERN)
 
     def aggregate_id(self) -> str:
         return self.candidate_id
@@ -87,7 +88,7 @@ class Figure(BaseModel):
 class Document(BaseModel):
     sha256: str
     indicator_id: str
-    status: Literal["submitted", "verified", "rejected"] = "submitted"
+    status: Literal["submitted", "verified", "rejected", "replaced"] = "submitted"
 
 
 class EvidenceState(BaseModel):
@@ -135,8 +136,11 @@ class CandidateEvidence(Aggregate[EvidenceState]):
         if isinstance(event, CandidateScreened):
             return state.model_copy(update={"screening": event})
         if isinstance(event, DocumentAttached):
-            document = Document(sha256=event.sha256, indicator_id=event.indicator_id)
-            return state.model_copy(update={"documents": {**state.documents, event.document_id: document}})
+            documents = {**state.documents, event.document_id: Document(sha256=event.sha256,
+                                                                         indicator_id=event.indicator_id)}
+            if event.replaces:
+                documents[event.replaces] = documents[event.replaces].model_copy(update={"status": "replaced"})
+            return state.model_copy(update={"documents": documents})
         if isinstance(event, (EvidenceVerified, EvidenceRejected)) and event.kind == "document":
             status = "verified" if isinstance(event, EvidenceVerified) else "rejected"
             document = state.documents[event.evidence_id].model_copy(update={"status": status})
@@ -174,6 +178,12 @@ def _attach(command: AttachDocument, state: EvidenceState, context: Registered):
         raise Rejected("duplicate_document", f"document {command.document_id} is already attached")
     if any(d.sha256 == command.sha256 for d in state.documents.values()):
         raise Rejected("duplicate_document", "the same file is already attached to this candidate")
+    if command.replaces is not None:
+        old = state.documents.get(command.replaces)
+        if old is None:
+            raise Rejected("unknown_evidence", f"no document {command.replaces} for this candidate", 404)
+        if old.status == "replaced":
+            raise Rejected("evidence_superseded", f"document {command.replaces} was already replaced")
     return [DocumentAttached(cycle_id=context.candidate["cycle_id"], **command.model_dump())]
 
 

@@ -85,10 +85,12 @@ def routes() -> APIRouter:
         indicator_id: A[str, Query(pattern=ID_PATTERN)],
         title: A[str, Query(min_length=1, max_length=300)],
         filename: A[str, Query(min_length=1, max_length=200)],
+        replaces: A[str | None, Query(pattern=ID_PATTERN)] = None,
         idempotency_key: IdempotencyKey = None,
     ):
         """Upload a supporting document (PDF, PNG, JPEG, XLSX or CSV; the request body is the file).
-        It is stored by its SHA-256; the event records the hash, never the bytes."""
+        It is stored by its SHA-256; the event records the hash, never the bytes. `replaces` names
+        an earlier document of the candidate that this one replaces."""
         name = safe_filename(filename)
         declared = request.headers.get("content-type", "").split(";")[0].strip()
         try:
@@ -99,6 +101,7 @@ def routes() -> APIRouter:
         command = AttachDocument(
             document_id=f"doc-{stored.sha256[:24]}", candidate_id=candidate_id, indicator_id=indicator_id,
             title=title, filename=name, media_type=media_type, size=stored.size, sha256=stored.sha256,
+            replaces=replaces,
         )
         return accepted(await rt.submit(command, who, cid, idempotency_key))
 

@@ -1,15 +1,20 @@
 from services.interview.domain import CandidateInterview
 from services.interview.http import routes
+from shared.shortlists import Shortlists
 from shared.directory import CandidateDirectory, CycleDirectory
 from shared.http import create_app
+from shared.panel import PanelDirectory
 from shared.projection import project
 from shared.runtime import ServiceSpec
 
 spec = ServiceSpec(
     name="interview",
     aggregates=[CandidateInterview()],
-    follows=["registration"],
-    reactions=lambda rt: [project(CycleDirectory(), rt.store), project(CandidateDirectory(), rt.store)],
+    follows=["registration", "ranking"],
+    reactions=lambda rt: [
+        project(projection, rt.store)
+        for projection in (CycleDirectory(), CandidateDirectory(), PanelDirectory(), Shortlists())
+    ],
 )
 
 

@@ -5,27 +5,41 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 
 from services.ranking.leaderboard import leaderboard
+from services.ranking.plenary import SettleShortlist
 from services.ranking.projections import STANDINGS
-from shared.contracts.cycle_config import CycleConfig
+from shared.contracts.cycle_config import Category, CycleConfig
 from shared.directory import CYCLES
-from shared.http import runtime
+from shared.directory_http import directory_routes
+from shared.http import command_route, runtime
 from shared.runtime import Runtime
+from shared.shortlists import SHORTLISTS, shortlist_key, shortlist_routes
 
 Rt = Annotated[Runtime, Depends(runtime)]
 
 
+async def _category(rt: Runtime, cycle_id: str, category_id: str) -> Category:
+    cycle = await rt.store.get(CYCLES, cycle_id)
+    category = CycleConfig.model_validate(cycle["config"]).category(category_id) if cycle else None
+    if category is None:
+        raise HTTPException(404, f"no category {category_id} in cycle {cycle_id}")
+    return category
+
+
 def routes() -> APIRouter:
     router = APIRouter(tags=["ranking"])
+    router.include_router(directory_routes())
+    router.include_router(shortlist_routes())
+    command_route(router, "/shortlists", SettleShortlist,
+                  "Settle a province's shortlist for a category (plenary); deviations from the ranking need reasons")
 
     @router.get("/leaderboards/{cycle_id}/{category_id}/provinces/{province}")
     async def provincial_leaderboard(cycle_id: str, category_id: str, province: str, rt: Rt):
-        cycle = await rt.store.get(CYCLES, cycle_id)
-        category = CycleConfig.model_validate(cycle["config"]).category(category_id) if cycle else None
-        if category is None:
-            raise HTTPException(404, f"no category {category_id} in cycle {cycle_id}")
+        """The document-stage ranking until the plenary settles the shortlist; the final one after."""
+        category = await _category(rt, cycle_id, category_id)
         where = {"cycle_id": cycle_id, "category_id": category_id, "province": province}
         standings = await rt.store.find(STANDINGS, where)
-        board = leaderboard(category.rubric, standings)
+        settled = await rt.store.get(SHORTLISTS, shortlist_key(cycle_id, category_id, province))
+        board = leaderboard(category.rubric, standings, settled["shortlisted"] if settled else None)
         return {"cycle_id": cycle_id, "category_id": category_id, "province": province, **board}
 
     @router.get("/standings/{candidate_id}")

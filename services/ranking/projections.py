@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from shared.contracts.evidence import EvidenceVerified
-from shared.contracts.interview import InterviewScored
+from shared.contracts.interview import InterviewMissed, InterviewScheduled, InterviewScoreAmended, InterviewScored
 from shared.contracts.registration import CandidateRegistered, CandidateWithdrawn
-from shared.contracts.scoring import IndicatorScored, ScoreAmended
+from shared.contracts.scoring import IndicatorScored, ScoreAmended, ScoreConfirmed, ScoreFlaggedForReview
 from shared.projection import Projection, View
 
 STANDINGS = "standings"
-FOLLOWED = (CandidateRegistered, CandidateWithdrawn, IndicatorScored, ScoreAmended, InterviewScored, EvidenceVerified)
+FOLLOWED = (
+    CandidateRegistered, CandidateWithdrawn,
+    IndicatorScored, ScoreAmended, ScoreFlaggedForReview, ScoreConfirmed,
+    InterviewScheduled, InterviewScored, InterviewScoreAmended, InterviewMissed,
+    EvidenceVerified,
+)
 
 
 class Standings(Projection):
@@ -25,25 +30,43 @@ class Standings(Projection):
         if isinstance(event, CandidateRegistered):
             return {**view, **event.model_dump(include={"cycle_id", "category_id", "province", "name", "kind"})}
         if isinstance(event, (IndicatorScored, ScoreAmended)):
-            return {**view, "scores": _with_score(view["scores"], event)}
-        if isinstance(event, InterviewScored):
-            entry = {"interviewer_id": event.interviewer_id, "value": event.value}
-            return {**view, "interviews": {**view["interviews"], event.score_id: entry}}
-        figures = event.figures  # the verified figure is the one that counts
-        if figures is None:
-            return view
-        coverage = {"figure_id": event.evidence_id, **figures.model_dump()}
-        return {**view, "coverage": {**coverage, "ratio": figures.workers_enrolled / figures.workers_eligible}}
+            entry = {"indicator_id": event.indicator_id, "assessor_id": event.assessor_id, "value": event.value}
+            return {**view, "scores": _superseding(view["scores"], event, entry)}
+        if isinstance(event, ScoreFlaggedForReview):
+            review = {"evidence_id": event.evidence_id, "reason": event.reason}
+            return {**view, "scores": _revised(view["scores"], event.score_id, review=review)}
+        if isinstance(event, ScoreConfirmed):
+            return {**view, "scores": _revised(view["scores"], event.score_id, without=("review",))}
+        if isinstance(event, (InterviewScored, InterviewScoreAmended)):
+            entry = {"interviewer_id": event.interviewer_id, "indicator_id": event.indicator_id, "value": event.value}
+            return {**view, "interviews": _superseding(view["interviews"], event, entry)}
+        if isinstance(event, InterviewScheduled):
+            return {**view, "interview_schedule": event.model_dump(mode="json", include={"scheduled_for", "panel"})}
+        if isinstance(event, InterviewMissed):
+            return {**view, "no_show": {"reason": event.reason, "consequence": event.consequence}}
+        return _with_figure(view, event)
 
 
-def _with_score(scores: dict, event: IndicatorScored | ScoreAmended) -> dict:
-    scores = dict(scores)
-    if isinstance(event, ScoreAmended) and event.supersedes in scores:
-        scores[event.supersedes] = {**scores[event.supersedes], "current": False}
-    scores[event.score_id] = {
-        "indicator_id": event.indicator_id,
-        "assessor_id": event.assessor_id,
-        "value": event.value,
-        "current": True,
-    }
-    return scores
+def _revised(entries: dict, score_id: str, without: tuple[str, ...] = (), **changes) -> dict:
+    """The entries with one of them changed; a score this standing never saw changes nothing."""
+    if score_id not in entries:
+        return entries
+    kept = {k: v for k, v in entries[score_id].items() if k not in without}
+    return {**entries, score_id: {**kept, **changes}}
+
+
+def _superseding(entries: dict, event, entry: dict) -> dict:
+    """The entries with the event's score added as current; an amendment retires the score it
+    supersedes, and with it any review of that score."""
+    supersedes = getattr(event, "supersedes", None)
+    if supersedes is not None:
+        entries = _revised(entries, supersedes, without=("review",), current=False)
+    return {**entries, event.score_id: {**entry, "current": True}}
+
+
+def _with_figure(view: View, event: EvidenceVerified) -> View:
+    figures = event.figures  # the verified figure is the one that counts
+    if figures is None:
+        return view
+    coverage = {"figure_id": event.evidence_id, **figures.model_dump()}
+    return {**view, "coverage": {**coverage, "ratio": figures.workers_enrolled / figures.workers_eligible}}

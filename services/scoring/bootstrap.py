@@ -1,8 +1,10 @@
 from services.scoring.domain import CandidateScores
+from services.scoring.evidence_index import EvidenceIndex
 from services.scoring.http import routes
-from services.scoring.policy import score_coverage_figures
+from services.scoring.policy import follow_evidence
 from shared.directory import CandidateDirectory, CycleDirectory
 from shared.http import create_app
+from shared.panel import PanelDirectory
 from shared.projection import project
 from shared.runtime import ServiceSpec
 
@@ -13,7 +15,9 @@ spec = ServiceSpec(
     reactions=lambda rt: [
         project(CycleDirectory(), rt.store),
         project(CandidateDirectory(), rt.store),
-        score_coverage_figures(rt),
+        project(PanelDirectory(), rt.store),
+        project(EvidenceIndex(), rt.store),
+        follow_evidence(rt),
     ],
 )
 

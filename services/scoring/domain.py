@@ -1,56 +1,26 @@
-"""Scoring's pure core: a candidate's score sheet. Scores are added or amended, never overwritten."""
+"""Scoring's pure core: a candidate's score sheet. Scores are added or amended, never overwritten;
+a score whose evidence changed is flagged until its assessor confirms or amends it."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from dataclasses import dataclass
 
-from shared.commands import Aggregate, CommandBody, Rejected
-from shared.contracts.base import Id
+from pydantic import BaseModel
+
+from services.scoring.commands import AmendScore, ConfirmScore, FlagScoresForReview, ScoreFromFigure, ScoreIndicator
+from services.scoring.evidence_index import EVIDENCE, not_citable, screened_out
+from shared.commands import Aggregate, Rejected
 from shared.contracts.cycle_config import CoverageRule, CycleConfig, Rubric
-from shared.contracts.scoring import IndicatorScored, ScoreAmended
-from shared.directory import Registered, look_up
+from shared.contracts.scoring import IndicatorScored, ScoreAmended, ScoreConfirmed, ScoreFlaggedForReview
+from shared.directory import CYCLES, Registered, look_up
+from shared.judging import score_value
+from shared.panel import look_up_person, require_panellist
 
 
-
-class ScoreIndicator(CommandBody):
-    NAME = "ScoreIndicator"
-    score_id: str = Id
-    candidate_id: str = Id
-    indicator_id: str = Id
-    assessor_id: str = Field(min_length=1, max_length=128)
-    value: float
-    evidence: list[str] = []
-
-    def aggregate_id(self) -> str:
-        return self.candidate_id
-
-
-class AmendScore(CommandBody):
-    NAME = "AmendScore"
-    score_id: str = Id
-    candidate_id: str = Id
-    supersedes: str = Id
-    assessor_id: str = Field(min_length=1, max_length=128)
-    value: float
-    reason: str = Field(default="", max_length=2000)
-
-    def aggregate_id(self) -> str:
-        return self.candidate_id
-
-
-class ScoreFromFigure(CommandBody):
-    """Issued by the scoring service itself when a coverage figure arrives."""
-
-    NAME = "ScoreFromFigure"
-    candidate_id: str = Id
-    cycle_id: str = Id
-    category_id: str = Id
-    figure_id: str = Id
-    workers_eligible: int = Field(gt=0)
-    workers_enrolled: int = Field(ge=0)
-
-    def aggregate_id(self) -> str:
-        return self.candidate_id
+class Review(BaseModel):
+    evidence_id: str
+    reason: str
+    cause: str
 
 
 class ScoreEntry(BaseModel):
@@ -58,6 +28,8 @@ class ScoreEntry(BaseModel):
     assessor_id: str
     value: float
     current: bool = True
+    evidence: list[str] = []
+    review: Review | None = None
 
 
 class ScoreSheet(BaseModel):
@@ -74,6 +46,16 @@ class ScoreSheet(BaseModel):
         )
 
 
+@dataclass(frozen=True)
+class Judging:
+    """What an assessor's command is decided against besides the sheet: the candidate and its
+    rubric, the assessor's appointments and conflicts, and the candidate's evidence."""
+
+    registered: Registered
+    assessor: dict | None
+    evidence: dict | None
+
+
 RULE_PREFIX, DERIVED_PREFIX = "rule:", "auto-"
 
 
@@ -83,127 +65,181 @@ def band_score(rule: CoverageRule, ratio: float, floor: float = 0.0) -> float:
     return max(fitting, key=lambda b: b.min_ratio).score if fitting else floor
 
 
-def _rubric(context: Registered) -> Rubric:
-    context.require_active("assessment")
-    return context.category.rubric
+def _rubric(context: Judging) -> Rubric:
+    context.registered.require_active("assessment")
+    require_panellist(context.assessor, "assessor", context.registered.candidate)
+    failed = screened_out(context.evidence)
+    if failed is not None:
+        raise Rejected("screened_out", f"the candidate failed data screening ({', '.join(failed)})")
+    return context.registered.category.rubric
 
 
-def _check_scale(rubric: Rubric, value: float) -> None:
-    if not rubric.scale.min <= value <= rubric.scale.max:
-        raise Rejected(
-            "score_outside_scale", f"{value} is outside the rubric's scale {rubric.scale.min}-{rubric.scale.max}", 422
-        )
+def _citing(context: Judging, evidence: list[str]) -> list[str]:
+    if not evidence:
+        raise Rejected("evidence_required", "a judged score must cite the evidence it relies on", 422)
+    stale = not_citable(context.evidence, evidence)
+    if stale:
+        raise Rejected("evidence_not_citable", f"not standing evidence of this candidate: {stale}", 422)
+    return evidence
+
+
+def _own_current(state: ScoreSheet, score_id: str, assessor_id: str) -> ScoreEntry:
+    old = state.scores.get(score_id)
+    if old is None:
+        raise Rejected("unknown_score", f"no score {score_id} for this candidate")
+    if not old.current:
+        raise Rejected("score_superseded", f"score {score_id} was already amended")
+    if old.assessor_id.startswith(RULE_PREFIX):
+        raise Rejected("computed_score", "a computed score changes only through a corrected, verified figure")
+    if old.assessor_id != assessor_id:
+        raise Rejected("not_own_score", "only the assessor who gave a score may amend or confirm it")
+    return old
 
 
 class CandidateScores(Aggregate[ScoreSheet]):
     kind = "score-sheet"
     state_type = ScoreSheet
-    commands = (ScoreIndicator, AmendScore, ScoreFromFigure)
+    commands = (ScoreIndicator, AmendScore, ConfirmScore, ScoreFromFigure, FlagScoresForReview)
 
     async def context(self, command, store):
+        if isinstance(command, FlagScoresForReview):
+            return None
         if isinstance(command, ScoreFromFigure):
-            cycle = await store.get("directory_cycles", command.cycle_id)
+            cycle = await store.get(CYCLES, command.cycle_id)
             return CycleConfig.model_validate(cycle["config"]) if cycle else None
-        return await look_up(store, command.candidate_id)
+        registered = await look_up(store, command.candidate_id)
+        cycle_id = registered.candidate["cycle_id"] if registered.candidate else ""
+        return Judging(registered, await look_up_person(store, cycle_id, command.assessor_id),
+                       await store.get(EVIDENCE, command.candidate_id))
 
     def decide(self, command, state, context):
-        if getattr(command, "score_id", None) in state.scores:
+        if isinstance(command, (ScoreIndicator, AmendScore)) and command.score_id in state.scores:
             raise Rejected("duplicate_score_id", f"score {command.score_id} already exists")
         if isinstance(command, ScoreIndicator):
             return self._score(command, state, context)
         if isinstance(command, AmendScore):
             return self._amend(command, state, context)
-        return self._score_from_figure(command, state, context)
+        if isinstance(command, ConfirmScore):
+            return self._confirm(command, state, context)
+        if isinstance(command, FlagScoresForReview):
+            return _flag(command, state)
+        return _score_from_figure(command, state, context)
 
-    def _score(self, command: ScoreIndicator, state: ScoreSheet, context: Registered):
+    def _score(self, command: ScoreIndicator, state: ScoreSheet, context: Judging):
+        if command.score_id.startswith(DERIVED_PREFIX) or command.assessor_id.startswith(RULE_PREFIX):
+            raise Rejected("reserved_for_rules", f"ids starting {DERIVED_PREFIX!r}/{RULE_PREFIX!r} are the rules'", 422)
         rubric = _rubric(context)
         indicator = rubric.indicator(command.indicator_id)
         if indicator is None:
             raise Rejected("unknown_indicator", f"the rubric has no indicator {command.indicator_id}", 422)
         if indicator.method != "judged":
             raise Rejected("indicator_not_judged", f"{indicator.id} is {indicator.method}, not judged", 422)
-        _check_scale(rubric, command.value)
+        value = score_value(rubric, indicator, command.value, command.criteria)
         if state.current(command.indicator_id, command.assessor_id):
             raise Rejected("already_scored", "this assessor already scored this indicator: amend it instead")
-        if command.score_id.startswith(DERIVED_PREFIX) or command.assessor_id.startswith(RULE_PREFIX):
-            raise Rejected("reserved_for_rules", f"ids starting {DERIVED_PREFIX!r}/{RULE_PREFIX!r} are the rules'", 422)
-        category = context.category
+        candidate = context.registered.candidate
         return [
             IndicatorScored(
-                cycle_id=context.candidate["cycle_id"],
-                category_id=category.id,
+                cycle_id=candidate["cycle_id"],
+                category_id=candidate["category_id"],
                 rubric_version=rubric.version,
-                **command.model_dump(),
+                value=value,
+                criteria=command.criteria or None,
+                evidence=_citing(context, command.evidence),
+                **command.model_dump(include={"score_id", "candidate_id", "indicator_id", "assessor_id"}),
             )
         ]
 
-    def _amend(self, command: AmendScore, state: ScoreSheet, context: Registered):
+    def _amend(self, command: AmendScore, state: ScoreSheet, context: Judging):
         if not command.reason.strip():
             raise Rejected("amendment_reason_required", "an amendment must give its reason", 422)
         if command.score_id.startswith(DERIVED_PREFIX):
             raise Rejected("reserved_for_rules", f"score ids starting {DERIVED_PREFIX!r} are the rules'", 422)
-        old = state.scores.get(command.supersedes)
-        if old is None:
-            raise Rejected("unknown_score", f"no score {command.supersedes} for this candidate")
-        if not old.current:
-            raise Rejected("score_superseded", f"score {command.supersedes} was already amended")
-        if old.assessor_id.startswith(RULE_PREFIX):
-            raise Rejected("computed_score", "a computed score changes only through a corrected, verified figure")
-        if old.assessor_id != command.assessor_id:
-            raise Rejected("not_own_score", "only the assessor who gave a score may amend it")
-        _check_scale(_rubric(context), command.value)
-        return [ScoreAmended(indicator_id=old.indicator_id, **command.model_dump())]
+        old = _own_current(state, command.supersedes, command.assessor_id)
+        rubric = _rubric(context)
+        value = score_value(rubric, rubric.indicator(old.indicator_id), command.value, command.criteria)
+        return [
+            ScoreAmended(
+                indicator_id=old.indicator_id,
+                value=value,
+                criteria=command.criteria or None,
+                evidence=_citing(context, command.evidence or old.evidence),
+                **command.model_dump(include={"score_id", "candidate_id", "supersedes", "assessor_id", "reason"}),
+            )
+        ]
 
-    def _score_from_figure(self, command: ScoreFromFigure, state: ScoreSheet, config: CycleConfig | None):
-        category = config.category(command.category_id) if config else None
-        if category is None:
-            raise Rejected("unknown_category", f"no category {command.category_id} in cycle {command.cycle_id}", 422)
-        ratio = command.workers_enrolled / command.workers_eligible
-        inputs = {"figure_id": command.figure_id, **command.model_dump(include={"workers_eligible", "workers_enrolled"})}
-        events = []
-        for indicator in (i for i in category.rubric.indicators if i.rule is not None):
-            rule = indicator.rule
-            assessor = f"{RULE_PREFIX}{rule.id}:v{rule.version}"
-            score_id = f"{DERIVED_PREFIX}{command.figure_id}-{indicator.id}"
-            if score_id in state.scores:
-                raise Rejected("figure_already_scored", f"figure {command.figure_id} was already scored")
-            value = band_score(rule, ratio, category.rubric.scale.min)
-            previous = state.current(indicator.id, assessor)
-            if previous is None:
-                events.append(
-                    IndicatorScored(
-                        score_id=score_id,
-                        candidate_id=command.candidate_id,
-                        cycle_id=command.cycle_id,
-                        category_id=category.id,
-                        indicator_id=indicator.id,
-                        assessor_id=assessor,
-                        value=value,
-                        rubric_version=category.rubric.version,
-                        evidence=[command.figure_id],
-                        rule=f"{rule.id}@v{rule.version}",
-                        inputs=inputs,
-                    )
-                )
-            else:
-                events.append(
-                    ScoreAmended(
-                        score_id=score_id,
-                        supersedes=previous,
-                        candidate_id=command.candidate_id,
-                        indicator_id=indicator.id,
-                        assessor_id=assessor,
-                        value=value,
-                        reason=f"re-derived from coverage figure {command.figure_id}",
-                    )
-                )
-        return events
+    def _confirm(self, command: ConfirmScore, state: ScoreSheet, context: Judging):
+        old = _own_current(state, command.score_id, command.assessor_id)
+        _rubric(context)
+        if old.review is None:
+            raise Rejected("not_under_review", f"score {command.score_id} is not flagged for review")
+        if not command.note.strip():
+            raise Rejected("confirmation_note_required", "say why the score stands despite the changed evidence", 422)
+        return [ScoreConfirmed(**command.model_dump())]
 
     def evolve(self, state, event):
         scores = dict(state.scores)
+        if isinstance(event, ScoreFlaggedForReview):
+            review = Review(evidence_id=event.evidence_id, reason=event.reason, cause=event.cause)
+            scores[event.score_id] = scores[event.score_id].model_copy(update={"review": review})
+            return ScoreSheet(scores=scores)
+        if isinstance(event, ScoreConfirmed):
+            scores[event.score_id] = scores[event.score_id].model_copy(update={"review": None})
+            return ScoreSheet(scores=scores)
         if isinstance(event, ScoreAmended):
             scores[event.supersedes] = scores[event.supersedes].model_copy(update={"current": False})
         scores[event.score_id] = ScoreEntry(
-            indicator_id=event.indicator_id, assessor_id=event.assessor_id, value=event.value
+            indicator_id=event.indicator_id, assessor_id=event.assessor_id, value=event.value, evidence=event.evidence
         )
         return ScoreSheet(scores=scores)
+
+
+def _flag(command: FlagScoresForReview, state: ScoreSheet) -> list[ScoreFlaggedForReview]:
+    """Every current judged score citing the evidence, once per cause."""
+    return [
+        ScoreFlaggedForReview(
+            score_id=score_id,
+            indicator_id=entry.indicator_id,
+            assessor_id=entry.assessor_id,
+            **command.model_dump(include={"candidate_id", "evidence_id", "reason", "cause"}),
+        )
+        for score_id, entry in state.scores.items()
+        if entry.current
+        and not entry.assessor_id.startswith(RULE_PREFIX)
+        and command.evidence_id in entry.evidence
+        and (entry.review is None or entry.review.cause != command.cause)
+    ]
+
+
+def _score_from_figure(command: ScoreFromFigure, state: ScoreSheet, config: CycleConfig | None):
+    category = config.category(command.category_id) if config else None
+    if category is None:
+        raise Rejected("unknown_category", f"no category {command.category_id} in cycle {command.cycle_id}", 422)
+    ratio = command.workers_enrolled / command.workers_eligible
+    inputs = {"figure_id": command.figure_id, **command.model_dump(include={"workers_eligible", "workers_enrolled"})}
+    events = []
+    for indicator in (i for i in category.rubric.indicators if i.rule is not None):
+        rule = indicator.rule
+        assessor = f"{RULE_PREFIX}{rule.id}:v{rule.version}"
+        score_id = f"{DERIVED_PREFIX}{command.figure_id}-{indicator.id}"
+        if score_id in state.scores:
+            raise Rejected("figure_already_scored", f"figure {command.figure_id} was already scored")
+        derived = {
+            "score_id": score_id,
+            "candidate_id": command.candidate_id,
+            "indicator_id": indicator.id,
+            "assessor_id": assessor,
+            "value": band_score(rule, ratio, category.rubric.scale.min),
+            "evidence": [command.figure_id],
+            "rule": f"{rule.id}@v{rule.version}",
+            "inputs": inputs,
+            "cause": command.cause,
+        }
+        previous = state.current(indicator.id, assessor)
+        if previous is None:
+            events.append(IndicatorScored(cycle_id=command.cycle_id, category_id=category.id,
+                                          rubric_version=category.rubric.version, **derived))
+        else:
+            reason = f"re-derived from coverage figure {command.figure_id}"
+            events.append(ScoreAmended(supersedes=previous, reason=reason, **derived))
+    return events

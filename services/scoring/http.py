@@ -4,7 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
 
-from services.scoring.domain import AmendScore, ScoreIndicator
+from services.scoring.commands import AmendScore, ConfirmScore, ScoreIndicator
+from services.scoring.evidence_index import EVIDENCE
 from shared.directory_http import directory_routes
 from shared.http import command_route, runtime
 from shared.runtime import Runtime
@@ -17,6 +18,7 @@ def routes() -> APIRouter:
     router.include_router(directory_routes())
     command_route(router, "/scores", ScoreIndicator)
     command_route(router, "/amendments", AmendScore, "Amend a score (a reason is required; nothing is overwritten)")
+    command_route(router, "/confirmations", ConfirmScore, "Keep a score flagged for review, saying why")
 
     @router.get("/candidates/{candidate_id}/scores")
     async def score_sheet(candidate_id: str, rt: Rt):
@@ -24,5 +26,13 @@ def routes() -> APIRouter:
         if doc is None:
             raise HTTPException(404, f"no scores for candidate {candidate_id}")
         return {"version": doc["version"], **doc["state"]}
+
+    @router.get("/candidates/{candidate_id}/citable-evidence")
+    async def citable_evidence(candidate_id: str, rt: Rt):
+        """The candidate's evidence as scoring sees it; only submitted or verified items may be cited."""
+        doc = await rt.store.get(EVIDENCE, candidate_id)
+        if doc is None:
+            raise HTTPException(404, f"no evidence known here for candidate {candidate_id}")
+        return {k: v for k, v in doc.items() if not k.startswith("_")}
 
     return router

@@ -1,30 +1,49 @@
-"""Scoring's reactions to other services' facts."""
+"""Scoring's reactions to evidence facts, each a command to the candidate's score sheet
+(idempotent by the causing event's id)."""
 
 from __future__ import annotations
 
-from services.scoring.domain import ScoreFromFigure
-from shared.contracts.evidence import EvidenceVerified
+from services.scoring.commands import FlagScoresForReview, ScoreFromFigure
+from shared.contracts.evidence import CoverageFigureCorrected, DocumentAttached, EvidenceRejected, EvidenceVerified
 from shared.envelope import Actor
 from shared.runtime import Runtime
 
 RULES = Actor(id="scoring-rules", role="system")
 
 
-def score_coverage_figures(rt: Runtime):
-    """A verified coverage figure becomes a command to derive the computed scores (idempotent by
-    event id). Figures not (yet) verified count for nothing."""
+def _derivation(envelope, event) -> ScoreFromFigure | None:
+    """A verified coverage figure derives the computed scores; unverified figures count for nothing."""
+    if not isinstance(event, EvidenceVerified) or event.figures is None:
+        return None
+    return ScoreFromFigure(
+        candidate_id=event.candidate_id,
+        cycle_id=event.cycle_id,
+        category_id=event.category_id,
+        figure_id=event.evidence_id,
+        workers_eligible=event.figures.workers_eligible,
+        workers_enrolled=event.figures.workers_enrolled,
+        cause=envelope.event_id,
+    )
 
+
+def _review(envelope, event) -> FlagScoresForReview | None:
+    """Evidence that no longer stands flags every judged score that cited it."""
+    if isinstance(event, EvidenceRejected):
+        evidence_id, reason = event.evidence_id, f"{event.kind} {event.evidence_id} was rejected: {event.reason}"
+    elif isinstance(event, CoverageFigureCorrected):
+        evidence_id, reason = event.supersedes, f"figure {event.supersedes} was corrected by {event.figure_id}"
+    elif isinstance(event, DocumentAttached) and event.replaces:
+        evidence_id, reason = event.replaces, f"document {event.replaces} was replaced by {event.document_id}"
+    else:
+        return None
+    return FlagScoresForReview(candidate_id=event.candidate_id, evidence_id=evidence_id, reason=reason,
+                               cause=envelope.event_id)
+
+
+def follow_evidence(rt: Runtime):
     async def react(envelope, event) -> None:
-        if not isinstance(event, EvidenceVerified) or event.figures is None:
-            return
-        command = ScoreFromFigure(
-            candidate_id=event.candidate_id,
-            cycle_id=event.cycle_id,
-            category_id=event.category_id,
-            figure_id=event.evidence_id,
-            workers_eligible=event.figures.workers_eligible,
-            workers_enrolled=event.figures.workers_enrolled,
-        )
-        await rt.send(command, RULES, envelope.correlation_id, f"figure-{envelope.event_id}")
+        command = _derivation(envelope, event) or _review(envelope, event)
+        if command is not None:
+            await rt.send(command, RULES, envelope.correlation_id, f"{command.NAME}-{envelope.event_id}")
 
     return react

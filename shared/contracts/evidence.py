@@ -83,6 +83,7 @@ class DocumentAttached(DomainEvent):
     media_type: str
     size: int = Field(gt=0)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    replaces: str | None = None  # an earlier document of the candidate that this one replaces
 
 
 class RuleFailure(BaseModel):

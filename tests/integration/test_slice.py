@@ -1,12 +1,16 @@
 """One vertical slice through the five services as separate processes, on both backends.
 
-The expected totals are worked out by hand from shared/scenario.py and the demo rubric
+The expected totals are worked out by hand from paritrana/scenario.py and the demo rubric
 (weights policy .25, implementation .25, coverage .3, interview .2; coverage bands
-0/.3/.5/.7 -> 20/50/70/90):
+0/.3/.5/.7 -> 20/50/70/90; shortlist of 3). Document stage (weights over .8):
+  Kota Bandung  (.25*85 + .25*75 + .3*90) / .8 = 83.75
+  Kab. Bekasi   (.25*92 + .25*85 + .3*50) / .8 = 74.0625
+  Kab. Bogor    (.25*75 + .25*75 + .3*70) / .8 = 73.125   (policy 60 amended to 75)
+  Kota Depok    (.25*70 + .25*60 + .3*20) / .8 = 48.125   (fourth: not shortlisted)
+Final, with the interview:
   Kota Bandung  .25*85 + .25*75 + .3*90 + .2*88 = 84.60
   Kab. Bekasi   .25*92 + .25*85 + .3*50 + .2*90 = 77.25
-  Kab. Bogor    .25*75 + .25*75 + .3*70 + .2*80 = 74.50  (policy 60 amended to 75)
-  Kota Depok    .25*70 + .25*60 + .3*20 + .2*70 = 52.50
+  Kab. Bogor    .25*75 + .25*75 + .3*70 + .2*80 = 74.50
 """
 
 from __future__ import annotations
@@ -22,9 +26,18 @@ import pytest
 
 from shared import topics
 from paritrana.client import ApiError
-from paritrana.scenario import CATEGORY, PROVINCE, advance, demo_config, open_cycle, play_demo, register
+from paritrana.scenario import (
+    CATEGORY,
+    PROVINCE,
+    advance,
+    appoint_panel,
+    demo_config,
+    open_cycle,
+    play_demo,
+    register,
+)
 
-EXPECTED = [("kota-bandung", 84.6), ("kab-bekasi", 77.25), ("kab-bogor", 74.5), ("kota-depok", 52.5)]
+EXPECTED = [("kota-bandung", 84.6), ("kab-bekasi", 77.25), ("kab-bogor", 74.5)]
 BOARD = f"/leaderboards/demo-2024/{CATEGORY}/provinces/{PROVINCE}"
 
 
@@ -35,8 +48,13 @@ def _standing(board: dict) -> list[tuple[str, float]]:
 def test_demo_cycle_gives_the_hand_computed_leaderboard(running):
     board = play_demo(running.api)
     assert _standing(board) == EXPECTED
-    assert [r["rank"] for r in board["ranked"]] == [1, 2, 3, 4]
-    assert board["incomplete"] == []
+    assert [r["rank"] for r in board["ranked"]] == [1, 2, 3]
+    assert board["stage"] == "final" and board["incomplete"] == []
+    assert [(r["candidate_id"], r["document_total"]) for r in board["not_shortlisted"]] == [("kota-depok", 48.125)]
+    shortlist = running.api.get("ranking", f"/shortlists/demo-2024/{CATEGORY}/provinces/{PROVINCE}")
+    assert [(e["candidate_id"], e["total"]) for e in shortlist["ranking"]] == [
+        ("kota-bandung", 83.75), ("kab-bekasi", 74.0625), ("kab-bogor", 73.125), ("kota-depok", 48.125)]
+    assert shortlist["shortlisted"] == ["kota-bandung", "kab-bekasi", "kab-bogor"] and shortlist["deviations"] == []
 
 
 def test_ranking_killed_and_restarted_gives_the_same_leaderboard(running):
@@ -46,7 +64,7 @@ def test_ranking_killed_and_restarted_gives_the_same_leaderboard(running):
     # a new fact after the restart: the standing must build on the recovered state, not start
     # empty (an interview score equal to the first keeps the expected totals)
     body = {"score_id": "i-kota-bandung-2", "candidate_id": "kota-bandung", "interviewer_id": "interviewer-2",
-            "value": 88, "attendee": "regional head in person"}
+            "indicator_id": "interview", "value": 88}
     running.api.as_actor("interviewer-2", "interviewer").post("interview", "/interview-scores", body)
     standing = running.api.wait_for(
         "ranking", "/standings/kota-bandung", until=lambda s: "i-kota-bandung-2" in s["interviews"], timeout=60
@@ -62,15 +80,28 @@ ASSESS = "assess-2024"
 
 @pytest.fixture(scope="module")
 def assessing(running):
-    """A second cycle, left in the assessment stage, with a few scores to amend."""
+    """A second cycle, left in the assessment stage, with a few scores to amend; assessor-c declared
+    a conflict with as-depok."""
     config = {**demo_config(), "cycle_id": ASSESS}
     open_cycle(running.api, config)
-    register(running.api, ASSESS, {"as-bandung": "Kota Bandung", "as-depok": "Kota Depok", "as-bogor": "Kab. Bogor"})
+    candidates = {"as-bandung": "Kota Bandung", "as-depok": "Kota Depok", "as-bogor": "Kab. Bogor"}
+    register(running.api, ASSESS, candidates)
+    appoint_panel(running.api, ASSESS, assessors=("assessor-1", "assessor-2", "assessor-3", "assessor-c"))
+    running.api.as_actor("organiser-1", "organiser").post("registration", "/conflicts", {
+        "person_id": "assessor-c", "cycle_id": ASSESS, "candidate_id": "as-depok", "nature": "employed_by"})
+    running.api.wait_for("scoring", f"/directory/panellists/{ASSESS}/assessor-c", until=lambda p: p["conflicts"])
+    officer = running.api.as_actor("bpjs-data-office", "data-officer")
+    for candidate in candidates:
+        officer.post("evidence", "/coverage-figures", {"figure_id": f"f-{candidate}", "candidate_id": candidate,
+                                                       "period": "2024", "workers_eligible": 100,
+                                                       "workers_enrolled": 40, "source": "BPJS"})
+        running.api.wait_for("scoring", f"/candidates/{candidate}/citable-evidence")
     advance(running.api, ASSESS, "assessment")
     for candidate, indicator, assessor in [("as-depok", "policy", 1), ("as-depok", "implementation", 1),
                                            ("as-bandung", "policy", 1), ("as-bandung", "policy", 2)]:
         body = {"score_id": f"s-{candidate}-{indicator}-{assessor}", "candidate_id": candidate,
-                "indicator_id": indicator, "assessor_id": f"assessor-{assessor}", "value": 70}
+                "indicator_id": indicator, "assessor_id": f"assessor-{assessor}", "value": 70,
+                "evidence": [f"f-{candidate}"]}
         running.api.as_actor(f"assessor-{assessor}", "assessor").post("scoring", "/scores", body)
     return running
 
@@ -120,7 +151,7 @@ def test_stale_expected_version_is_refused(assessing):
 def test_same_idempotency_key_appends_once(assessing):
     before = _version(assessing.api, "as-bandung")
     body = {"score_id": "s-as-bandung-policy-3", "candidate_id": "as-bandung", "indicator_id": "policy",
-            "assessor_id": "assessor-3", "value": 85}
+            "assessor_id": "assessor-3", "value": 85, "evidence": ["f-as-bandung"]}
     assessor = assessing.api.as_actor("assessor-3", "assessor")
     first = assessor.post("scoring", "/scores", body, key="same-key-0001")
     second = assessor.post("scoring", "/scores", body, key="same-key-0001")
@@ -128,25 +159,29 @@ def test_same_idempotency_key_appends_once(assessing):
     assert _version(assessing.api, "as-bandung") == before + 1
 
 
+SCORE = {"candidate_id": "as-depok", "indicator_id": "policy", "assessor_id": "assessor-2", "value": 50,
+         "evidence": ["f-as-depok"]}
+
+
 @pytest.mark.parametrize(
-    ("body", "status", "rule"),
+    ("changes", "status", "rule"),
     [
-        ({"candidate_id": "as-bandung", "indicator_id": "policy", "assessor_id": "a", "value": 101}, 422,
-         "score_outside_scale"),
-        ({"candidate_id": "nobody", "indicator_id": "policy", "assessor_id": "a", "value": 50}, 422,
-         "unknown_candidate"),
-        ({"candidate_id": "as-bandung", "indicator_id": "coverage", "assessor_id": "a", "value": 50}, 422,
-         "indicator_not_judged"),
-        ({"candidate_id": "as-bandung", "indicator_id": "policy", "assessor_id": "assessor-1", "value": 50}, 409,
-         "already_scored"),
-        ({"candidate_id": "kota-bandung", "indicator_id": "policy", "assessor_id": "a", "value": 50}, 409,
-         "wrong_stage"),
+        ({"value": 101}, 422, "score_outside_scale"),
+        ({"candidate_id": "nobody"}, 422, "unknown_candidate"),
+        ({"indicator_id": "coverage"}, 422, "indicator_not_judged"),
+        ({"assessor_id": "assessor-1"}, 409, "already_scored"),
+        ({"candidate_id": "kota-bandung", "evidence": ["cov-2024-kota-bandung"]}, 409, "wrong_stage"),
+        ({"assessor_id": "assessor-x"}, 403, "not_assigned"),
+        ({"assessor_id": "assessor-c"}, 403, "conflict_of_interest"),
+        ({"evidence": []}, 422, "evidence_required"),
+        ({"evidence": ["f-as-bandung"]}, 422, "evidence_not_citable"),
     ],
 )
-def test_rule_breaking_scores_are_refused_with_the_rule_and_append_nothing(assessing, body, status, rule):
-    candidate = body["candidate_id"] if body["candidate_id"] != "nobody" else "as-bandung"
+def test_rule_breaking_scores_are_refused_with_the_rule_and_append_nothing(assessing, changes, status, rule):
+    body = {**SCORE, **changes}
+    candidate = body["candidate_id"] if body["candidate_id"] != "nobody" else "as-depok"
     before = _version(assessing.api, candidate)
-    post = assessing.api.as_actor("a", "assessor").post
+    post = assessing.api.as_actor(body["assessor_id"], "assessor").post
     assert _refusal(lambda: post("scoring", "/scores", {"score_id": "bad-score", **body})) == (status, rule)
     assert _version(assessing.api, candidate) == before
 
@@ -187,9 +222,9 @@ def test_withdrawn_candidate_cannot_be_scored_and_leaves_the_ranking(assessing):
     organiser.post("registration", path, {"reason": "the regent asked to withdraw"})
     assert organiser.get("registration", "/candidates/as-bogor")["withdrawn"] is True
     assessing.api.wait_for("scoring", "/directory/candidates/as-bogor", until=lambda c: c["withdrawn"])
-    body = {"score_id": "s-bogor", "candidate_id": "as-bogor", "indicator_id": "policy", "assessor_id": "a",
-            "value": 50}
-    post = assessing.api.as_actor("a", "assessor").post
+    body = {"score_id": "s-bogor", "candidate_id": "as-bogor", "indicator_id": "policy",
+            "assessor_id": "assessor-1", "value": 50, "evidence": ["f-as-bogor"]}
+    post = assessing.api.as_actor("assessor-1", "assessor").post
     assert _refusal(lambda: post("scoring", "/scores", body)) == (409, "candidate_withdrawn")
     board = assessing.api.wait_for(
         "ranking", f"/leaderboards/{ASSESS}/{CATEGORY}/provinces/{PROVINCE}", until=lambda b: b["withdrawn"]
@@ -200,12 +235,12 @@ def test_withdrawn_candidate_cannot_be_scored_and_leaves_the_ranking(assessing):
 
 def test_poison_record_goes_to_the_dead_letters_and_the_consumer_goes_on(running):
     ns = running.settings.namespace
-    running.append(topics.events(ns, "interview"), "kota-depok", b'{"not": "an envelope"')
-    body = {"score_id": "i-kota-depok-2", "candidate_id": "kota-depok", "interviewer_id": "interviewer-2",
-            "value": 90, "attendee": "regional secretary (substitute)"}
+    running.append(topics.events(ns, "interview"), "kab-bekasi", b'{"not": "an envelope"')
+    body = {"score_id": "i-kab-bekasi-2", "candidate_id": "kab-bekasi", "interviewer_id": "interviewer-2",
+            "indicator_id": "interview", "value": 90}
     running.api.as_actor("interviewer-2", "interviewer").post("interview", "/interview-scores", body)
     running.api.wait_for(
-        "ranking", "/standings/kota-depok", until=lambda s: "i-kota-depok-2" in s["interviews"]
+        "ranking", "/standings/kab-bekasi", until=lambda s: "i-kab-bekasi-2" in s["interviews"]
     )
     dead = [r for r in running.records(topics.dead_letters(ns, "ranking")) if r.value == b'{"not": "an envelope"']
     assert len(dead) == 1
@@ -296,8 +331,8 @@ def test_documents_are_stored_by_hash_and_bad_uploads_are_refused(assessing):
 def test_committee_panel_and_conflicts_are_recorded(assessing):
     organiser = assessing.api.as_actor("organiser-1", "organiser")
     organiser.post("registration", "/committee-members", {
-        "person_id": "sekda-jabar", "name": "Sekretaris Daerah Jawa Barat", "cycle_id": ASSESS,
-        "committee": "jawa-barat", "role": "chair", "represents": "provincial secretary (Sekda)"})
+        "person_id": "union-jabar", "name": "KSPSI Jawa Barat", "cycle_id": ASSESS,
+        "committee": "jawa-barat", "role": "member", "represents": "union"})
     organiser.post("registration", "/panellists", {
         "person_id": "assessor-9", "name": "Dr. Sari", "cycle_id": ASSESS, "duty": "assessor",
         "province": "jawa-barat", "category_ids": [CATEGORY]})

@@ -6,18 +6,11 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from services.scoring.domain import (
-    AmendScore,
-    CandidateScores,
-    ScoreEntry,
-    ScoreFromFigure,
-    ScoreIndicator,
-    ScoreSheet,
-    band_score,
-)
+from services.scoring.commands import AmendScore, ConfirmScore, FlagScoresForReview, ScoreFromFigure, ScoreIndicator
+from services.scoring.domain import CandidateScores, Judging, Review, ScoreEntry, ScoreSheet, band_score
 from shared.commands import Rejected
 from shared.contracts.cycle_config import STAGES, CoverageRule, CycleConfig
-from shared.contracts.scoring import IndicatorScored, ScoreAmended
+from shared.contracts.scoring import IndicatorScored, ScoreAmended, ScoreConfirmed, ScoreFlaggedForReview
 from shared.directory import Registered
 
 DEMO_BANDS = [{"min_ratio": 0.0, "score": 20}, {"min_ratio": 0.3, "score": 50},
@@ -60,10 +53,24 @@ RULE = CONFIG.category("regency-city").rubric.indicator("coverage").rule
 AUTO = "rule:coverage-bands:v1"
 
 
+def assessor(person_id: str = "a-1", province: str = "jawa-barat", categories=None, conflicts=None) -> dict:
+    categories = categories or ["regency-city", "five-point", "judged-only", "two-rules", "criteria"]
+    return {"person_id": person_id, "duties": {"assessor": {province: categories}}, "conflicts": conflicts or {}}
+
+
+EVIDENCE = {"evidence": {"doc-perda-7": {"kind": "document", "status": "verified"},
+                         "doc-draft": {"kind": "document", "status": "submitted"},
+                         "doc-old": {"kind": "document", "status": "replaced"},
+                         "doc-bad": {"kind": "document", "status": "rejected"},
+                         "f-1": {"kind": "figure", "status": "superseded"}}}
+
+
 def registered(stage: str = "assessment", withdrawn: bool = False, category: str = "regency-city",
-               candidate: bool = True) -> Registered:
-    doc = {"candidate_id": "kota-bandung", "cycle_id": "demo-2024", "category_id": category, "withdrawn": withdrawn}
-    return Registered(doc if candidate else None, {"config": CONFIG.model_dump(mode="json"), "stage": stage})
+               candidate: bool = True, person: dict | None = None, evidence: dict | None = None) -> Judging:
+    doc = {"candidate_id": "kota-bandung", "cycle_id": "demo-2024", "category_id": category, "withdrawn": withdrawn,
+           "province": "jawa-barat"}
+    context = Registered(doc if candidate else None, {"config": CONFIG.model_dump(mode="json"), "stage": stage})
+    return Judging(context, assessor() if person is None else person, EVIDENCE if evidence is None else evidence)
 
 
 def refused(command, state, context) -> tuple[str, int]:
@@ -89,14 +96,16 @@ def run(state, *commands, context=None):
     return state
 
 
-SCORE = dict(score_id="s-1", candidate_id="kota-bandung", indicator_id="policy", assessor_id="a-1", value=80)
-SCORED = ScoreSheet(scores={"s-1": ScoreEntry(indicator_id="policy", assessor_id="a-1", value=80)})
+SCORE = dict(score_id="s-1", candidate_id="kota-bandung", indicator_id="policy", assessor_id="a-1", value=80,
+             evidence=["doc-perda-7"])
+SCORED = ScoreSheet(scores={"s-1": ScoreEntry(indicator_id="policy", assessor_id="a-1", value=80,
+                                              evidence=["doc-perda-7"])})
 
 
 # judged scores -----------------------------------------------------------------------------
 
 def test_a_score_records_its_cycle_category_rubric_version_and_evidence():
-    [event] = decide(ScoreIndicator(**SCORE, evidence=["doc-perda-7"]), ScoreSheet())
+    [event] = decide(ScoreIndicator(**SCORE), ScoreSheet())
     assert event == IndicatorScored(score_id="s-1", candidate_id="kota-bandung", cycle_id="demo-2024",
                                     category_id="regency-city", indicator_id="policy", assessor_id="a-1", value=80,
                                     rubric_version=2, evidence=["doc-perda-7"], rule=None, inputs=None)
@@ -112,8 +121,9 @@ def test_scores_on_the_scale_including_its_ends_are_taken(value):
 
 
 def test_other_assessors_and_other_indicators_are_scored_independently():
-    state = run(SCORED, ScoreIndicator(**{**SCORE, "score_id": "s-2", "assessor_id": "a-2", "value": 60}),
-                ScoreIndicator(**{**SCORE, "score_id": "s-3", "indicator_id": "implementation", "value": 40}))
+    state = run(SCORED, ScoreIndicator(**{**SCORE, "score_id": "s-3", "indicator_id": "implementation", "value": 40}))
+    state = run(state, ScoreIndicator(**{**SCORE, "score_id": "s-2", "assessor_id": "a-2", "value": 60}),
+                context=registered(person=assessor("a-2")))
     assert {sid: (e.indicator_id, e.assessor_id, e.value) for sid, e in state.scores.items()} == {
         "s-1": ("policy", "a-1", 80), "s-2": ("policy", "a-2", 60), "s-3": ("implementation", "a-1", 40)}
 
@@ -162,11 +172,11 @@ def test_an_amendment_names_what_it_supersedes_and_why():
     [event] = decide(AmendScore(**AMEND), SCORED)
     assert event == ScoreAmended(score_id="s-1b", supersedes="s-1", candidate_id="kota-bandung",
                                  indicator_id="policy", assessor_id="a-1", value=85,
-                                 reason="second reading of Perda 7/2023")
+                                 reason="second reading of Perda 7/2023", evidence=["doc-perda-7"])
     state = fold(SCORED, [event])
     assert state.scores == {
-        "s-1": ScoreEntry(indicator_id="policy", assessor_id="a-1", value=80, current=False),
-        "s-1b": ScoreEntry(indicator_id="policy", assessor_id="a-1", value=85, current=True),
+        "s-1": ScoreEntry(indicator_id="policy", assessor_id="a-1", value=80, current=False, evidence=["doc-perda-7"]),
+        "s-1b": ScoreEntry(indicator_id="policy", assessor_id="a-1", value=85, current=True, evidence=["doc-perda-7"]),
     }
     assert state.current("policy", "a-1") == "s-1b"
 
@@ -247,10 +257,13 @@ def test_a_figure_derives_the_computed_score_and_says_how():
 
 def test_each_newer_figure_re_derives_the_score_as_an_amendment_of_the_last():
     state = run(ScoreSheet(), ScoreFromFigure(**FROM_FIGURE), context=CONFIG)
-    [second] = decide(ScoreFromFigure(**{**FROM_FIGURE, "figure_id": "f-2", "workers_enrolled": 720}), state, CONFIG)
+    command = ScoreFromFigure(**{**FROM_FIGURE, "figure_id": "f-2", "workers_enrolled": 720, "cause": "ev-verified-f-2"})
+    [second] = decide(command, state, CONFIG)
     assert second == ScoreAmended(score_id="auto-f-2-coverage", supersedes="auto-f-1-coverage",
                                   candidate_id="kota-bandung", indicator_id="coverage", assessor_id=AUTO, value=90,
-                                  reason="re-derived from coverage figure f-2")
+                                  reason="re-derived from coverage figure f-2", evidence=["f-2"],
+                                  rule="coverage-bands@v1", cause="ev-verified-f-2",
+                                  inputs={"figure_id": "f-2", "workers_eligible": 1000, "workers_enrolled": 720})
     state = fold(state, [second])
     [third] = decide(ScoreFromFigure(**{**FROM_FIGURE, "figure_id": "f-3", "workers_enrolled": 100}), state, CONFIG)
     assert (third.supersedes, third.value) == ("auto-f-2-coverage", 20)
@@ -311,3 +324,164 @@ def test_an_amendment_cannot_take_a_score_id_reserved_for_the_rules():
     # else an assessor's amendment named 'auto-f-9-coverage' would make figure f-9 unscorable for ever
     amendment = AmendScore(**{**AMEND, "score_id": "auto-f-9-coverage"})
     assert refused(amendment, SCORED, registered()) == ("reserved_for_rules", 422)
+
+
+# who may score, and on what evidence -------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "person, rule",
+    [
+        ({}, "not_assigned"),
+        (assessor(province="bali"), "not_assigned"),
+        (assessor(categories=["village"]), "not_assigned"),
+        ({"person_id": "a-1", "duties": {"interviewer": {"jawa-barat": ["regency-city"]}}}, "not_assigned"),
+        (assessor(conflicts={"kota-bandung": "employed_by"}), "conflict_of_interest"),
+    ],
+)
+def test_only_an_assessor_appointed_to_the_province_and_category_without_conflict_may_score(person, rule):
+    for command, state in ((ScoreIndicator(**SCORE), ScoreSheet()), (AmendScore(**AMEND), SCORED)):
+        assert refused(command, state, registered(person=person)) == (rule, 403)
+
+
+def test_a_national_assessor_may_score_in_any_province():
+    [event] = decide(ScoreIndicator(**SCORE), ScoreSheet(), registered(person=assessor(province="national")))
+    assert event.assessor_id == "a-1"
+
+
+def test_a_conflict_with_another_candidate_does_not_bar_the_assessor():
+    [event] = decide(ScoreIndicator(**SCORE), ScoreSheet(), registered(person=assessor(conflicts={"kab-bogor": "other"})))
+    assert event.score_id == "s-1"
+
+
+@pytest.mark.parametrize(
+    "evidence, rule",
+    [([], "evidence_required"), (["doc-404"], "evidence_not_citable"), (["doc-bad"], "evidence_not_citable"),
+     (["doc-old"], "evidence_not_citable"), (["doc-perda-7", "f-1"], "evidence_not_citable")],
+)
+def test_a_judged_score_cites_standing_evidence_of_its_candidate(evidence, rule):
+    assert refused(ScoreIndicator(**{**SCORE, "evidence": evidence}), ScoreSheet(), registered()) == (rule, 422)
+
+
+
+def test_an_amendment_without_evidence_cites_the_old_scores_evidence_only_while_it_stands():
+    stale = ScoreSheet(scores={"s-1": SCORED.scores["s-1"].model_copy(update={"evidence": ["doc-bad"]})})
+    assert refused(AmendScore(**AMEND), stale, registered()) == ("evidence_not_citable", 422)
+    assert refused(AmendScore(**AMEND, evidence=["doc-old"]), SCORED, registered()) == ("evidence_not_citable", 422)
+
+
+def test_evidence_not_yet_verified_may_be_cited_and_an_amendment_may_cite_anew():
+    [event] = decide(ScoreIndicator(**{**SCORE, "evidence": ["doc-draft", "doc-perda-7"]}), ScoreSheet())
+    assert event.evidence == ["doc-draft", "doc-perda-7"]
+    [amended] = decide(AmendScore(**AMEND, evidence=["doc-draft"]), SCORED)
+    assert amended.evidence == ["doc-draft"]
+
+
+# criteria (sub-indicators) -----------------------------------------------------------------------
+
+CRITERIA_CONFIG = CycleConfig.model_validate({
+    **CONFIG.model_dump(mode="json"),
+    "categories": [_category("regency-city", [
+        {"id": "policy", "name": "Policy", "weight": 1, "method": "judged",
+         "sub_indicators": [{"id": "regulation", "name": "Regulation", "weight": 0.6},
+                            {"id": "legal-products", "name": "Other legal products", "weight": 0.4}]}])],
+})
+
+
+def criteria_context() -> Judging:
+    doc = {"candidate_id": "kota-bandung", "cycle_id": "demo-2024", "category_id": "regency-city",
+           "withdrawn": False, "province": "jawa-barat"}
+    registered_ = Registered(doc, {"config": CRITERIA_CONFIG.model_dump(mode="json"), "stage": "assessment"})
+    return Judging(registered_, assessor(), EVIDENCE)
+
+
+def test_an_indicator_with_criteria_is_scored_per_criterion_and_weighted():
+    command = ScoreIndicator(**{**SCORE, "value": None, "criteria": {"regulation": 90, "legal-products": 40}})
+    [event] = decide(command, ScoreSheet(), criteria_context())
+    assert (event.value, event.criteria) == (70, {"regulation": 90, "legal-products": 40})  # .6*90 + .4*40
+
+
+@pytest.mark.parametrize(
+    "value, criteria, rule",
+    [(80, {}, "criteria_mismatch"), (None, {"regulation": 90}, "criteria_mismatch"),
+     (80, {"regulation": 90, "legal-products": 40}, "criteria_mismatch"),
+     (None, {"regulation": 90, "legal-products": 40, "extra": 1}, "criteria_mismatch"),
+     (None, {"regulation": 101, "legal-products": 40}, "score_outside_scale")],
+)
+def test_criteria_must_fit_the_indicator(value, criteria, rule):
+    command = ScoreIndicator(**{**SCORE, "value": value, "criteria": criteria})
+    assert refused(command, ScoreSheet(), criteria_context()) == (rule, 422)
+
+
+def test_an_indicator_without_criteria_refuses_criteria_or_a_missing_value():
+    for changes in ({"criteria": {"x": 1}}, {"value": None}):
+        assert refused(ScoreIndicator(**{**SCORE, **changes}), ScoreSheet(), registered()) == ("criteria_mismatch", 422)
+
+
+# chain of custody: flags, confirmations ----------------------------------------------------------
+
+FLAG = dict(candidate_id="kota-bandung", evidence_id="doc-perda-7", reason="document doc-perda-7 was rejected",
+            cause="ev-9")
+
+
+def test_changed_evidence_flags_every_current_judged_score_that_cited_it_once_per_cause():
+    state = run(SCORED, ScoreIndicator(**{**SCORE, "score_id": "s-2", "indicator_id": "implementation",
+                                          "evidence": ["doc-draft"]}))
+    state = run(state, ScoreFromFigure(**FROM_FIGURE), context=CONFIG)
+    events = decide(FlagScoresForReview(**FLAG), state, None)
+    assert events == [ScoreFlaggedForReview(score_id="s-1", indicator_id="policy", assessor_id="a-1", **FLAG)]
+    state = fold(state, events)
+    assert state.scores["s-1"].review == Review(evidence_id="doc-perda-7", reason=FLAG["reason"], cause="ev-9")
+    assert decide(FlagScoresForReview(**FLAG), state, None) == []  # redelivered: nothing new
+    assert len(decide(FlagScoresForReview(**{**FLAG, "cause": "ev-10"}), state, None)) == 1
+
+
+def test_a_figure_correction_flags_judged_scores_but_never_the_rule_derived_ones():
+    state = run(ScoreSheet(), ScoreFromFigure(**FROM_FIGURE), context=CONFIG)
+    assert decide(FlagScoresForReview(**{**FLAG, "evidence_id": "f-1"}), state, None) == []
+
+
+def test_a_superseded_score_is_not_flagged():
+    state = run(SCORED, AmendScore(**AMEND, evidence=["doc-draft"]))
+    assert decide(FlagScoresForReview(**FLAG), state, None) == []
+
+
+def flagged() -> ScoreSheet:
+    return fold(SCORED, decide(FlagScoresForReview(**FLAG), SCORED, None))
+
+
+def test_the_assessor_confirms_a_flagged_score_with_a_note_and_the_flag_clears():
+    command = ConfirmScore(candidate_id="kota-bandung", score_id="s-1", assessor_id="a-1", note="Perda 7 stands")
+    [event] = decide(command, flagged())
+    assert event == ScoreConfirmed(candidate_id="kota-bandung", score_id="s-1", assessor_id="a-1",
+                                   note="Perda 7 stands")
+    assert fold(flagged(), [event]).scores["s-1"].review is None
+
+
+def test_amending_a_flagged_score_replaces_it_with_an_unflagged_one():
+    state = run(flagged(), AmendScore(**AMEND, evidence=["doc-draft"]))
+    assert state.scores["s-1b"].review is None and not state.scores["s-1"].current
+
+
+@pytest.mark.parametrize(
+    "changes, state, context, rule, status",
+    [
+        ({}, SCORED, registered(), "not_under_review", 409),
+        ({"note": " "}, None, registered(), "confirmation_note_required", 422),
+        ({"assessor_id": "a-2"}, None, registered(person=assessor("a-2")), "not_own_score", 409),
+        ({"score_id": "s-404"}, None, registered(), "unknown_score", 409),
+        ({}, None, registered("plenary"), "wrong_stage", 409),
+        ({}, None, registered(person=assessor(conflicts={"kota-bandung": "advises"})), "conflict_of_interest", 403),
+    ],
+)
+def test_confirmation_rules(changes, state, context, rule, status):
+    command = ConfirmScore(**{"candidate_id": "kota-bandung", "score_id": "s-1", "assessor_id": "a-1",
+                              "note": "stands", **changes})
+    assert refused(command, flagged() if state is None else state, context) == (rule, status)
+
+
+def test_a_candidate_screened_out_is_not_assessed_and_one_screened_in_is():
+    out = {**EVIDENCE, "screening": {"eligible": False, "failed": ["no_arrears"]}}
+    for command, state in ((ScoreIndicator(**SCORE), ScoreSheet()), (AmendScore(**AMEND), SCORED)):
+        assert refused(command, state, registered(evidence=out)) == ("screened_out", 409)
+    passed = {**EVIDENCE, "screening": {"eligible": True, "failed": []}}
+    assert decide(ScoreIndicator(**SCORE), ScoreSheet(), registered(evidence=passed))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from services.evidence.domain import (
@@ -103,3 +105,21 @@ def test_screening_only_in_the_screening_stage():
     with pytest.raises(Rejected) as refused:
         CandidateEvidence().decide(ScreenCandidate(candidate_id="pt-x"), EvidenceState(), context("village", "assessment"))
     assert refused.value.rule == "wrong_stage"
+
+
+def replacement(replaces: str, document_id: str = "doc-new") -> AttachDocument:
+    sha256 = hashlib.sha256(document_id.encode()).hexdigest()
+    return document("supply-chain").model_copy(update={"document_id": document_id, "sha256": sha256,
+                                                       "replaces": replaces})
+
+
+def test_a_replaced_document_no_longer_counts_and_is_replaced_once():
+    state = evidence_with(*DOCUMENTED, replacement("doc-supply-chain"))
+    assert state.documents["doc-supply-chain"].status == "replaced"
+    failed = screened(evidence_with(SubmitCoverageFigure(**FIGURE), verify("f-1"), *DOCUMENTED, replacement("doc-supply-chain")))
+    assert [f.rule for f in failed.failed] == ["documents_required"]  # the replacement is not verified yet
+    for command, rule in [(replacement("doc-supply-chain", "doc-newer"), "evidence_superseded"),
+                          (replacement("doc-404", "doc-newer"), "unknown_evidence")]:
+        with pytest.raises(Rejected) as refused:
+            CandidateEvidence().decide(command, state, context("business-finance", "registration"))
+        assert refused.value.rule == rule
