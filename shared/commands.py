@@ -20,8 +20,9 @@ class Rejected(Exception):
         self.rule, self.reason, self.status = rule, reason, status
 
 
-# Slugs, or slugs joined by dots for aggregates keyed by several (cycle.category.province).
-AGGREGATE_ID_PATTERN = r"^[a-z0-9][a-z0-9.-]{0,199}$"
+# Slugs, or slugs joined by colons for aggregates keyed by several (cycle:category:province); never
+# dots, which MongoDB refuses in the field names the stream name becomes (`_seen`).
+AGGREGATE_ID_PATTERN = r"^[a-z0-9][a-z0-9:-]{0,199}$"
 
 
 class CommandBody(BaseModel):

@@ -13,7 +13,7 @@ NATIONAL = "national"
 
 
 def panellist_key(cycle_id: str, person_id: str) -> str:
-    return f"{cycle_id}.{person_id}"
+    return f"{cycle_id}:{person_id}"
 
 
 class PanelDirectory(Projection):

@@ -12,7 +12,7 @@ SHORTLISTS = "shortlists"
 
 
 def shortlist_key(cycle_id: str, category_id: str, province: str) -> str:
-    return f"{cycle_id}.{category_id}.{province}"
+    return f"{cycle_id}:{category_id}:{province}"
 
 
 class Shortlists(Projection):

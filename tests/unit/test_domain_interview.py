@@ -441,7 +441,7 @@ async def feed(store, *events):
 async def test_a_shortlist_is_kept_by_province_and_category_with_its_ranking():
     store = Store()
     await feed(store, settled(["kota-bogor"]), settled(["kota-bandung", "kota-bogor"]))
-    doc = await store.get(SHORTLISTS, "demo-2024.regency-city.jawa-barat")
+    doc = await store.get(SHORTLISTS, "demo-2024:regency-city:jawa-barat")
     assert doc["shortlisted"] == ["kota-bandung", "kota-bogor"]
     assert [e["candidate_id"] for e in doc["ranking"]] == ["kota-bandung", "kota-bogor"]
     assert doc["ranking_digest"] == "0" * 64 and doc["province"] == "jawa-barat"

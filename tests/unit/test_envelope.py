@@ -193,7 +193,7 @@ ONE_OF_EACH = [
     ScoreFlaggedForReview(score_id="s-2", candidate_id="kota-bandung", indicator_id="policy", assessor_id="a-1",
                           evidence_id="doc-1", reason="document doc-1 was rejected", cause="ev-9"),
     ScoreConfirmed(score_id="s-2", candidate_id="kota-bandung", assessor_id="a-1", note="the regulation stands"),
-    ShortlistSettled(shortlist_id="demo-2024.regency-city.jawa-barat", cycle_id="demo-2024",
+    ShortlistSettled(shortlist_id="demo-2024:regency-city:jawa-barat", cycle_id="demo-2024",
                      category_id="regency-city", province="jawa-barat", rubric_version=1,
                      shortlisted=["kota-bandung"], ranking=[RankedEntry(candidate_id="kota-bandung", rank=1, total=80)],
                      ranking_digest="b" * 64,

@@ -57,7 +57,7 @@ RANKING = [RankedEntry(candidate_id=c, rank=n, total=v) for n, (c, v) in enumera
 def test_the_top_of_the_ranking_is_shortlisted_and_the_ranking_is_recorded_with_its_digest():
     [event] = Shortlist().decide(settle(["kota-bandung", "kab-bekasi"]), ShortlistState(), plenary())
     assert event == ShortlistSettled(
-        shortlist_id="demo-2024.regency-city.jawa-barat", cycle_id="demo-2024", category_id="regency-city",
+        shortlist_id="demo-2024:regency-city:jawa-barat", cycle_id="demo-2024", category_id="regency-city",
         province="jawa-barat", rubric_version=3, shortlisted=["kota-bandung", "kab-bekasi"], ranking=RANKING,
         ranking_digest=ranking_digest(3, RANKING), deviations=[])
     assert Shortlist().evolve(ShortlistState(), event).settled == ["kota-bandung", "kab-bekasi"]
