@@ -8,7 +8,8 @@ against the flow being suspended for a rebalance (`wait_first(callback(message),
 suspend_flow.wait())` in faust/transport/consumer.py) and moves its read offset on either way,
 so the record is never handled and its offset never committed until the next restart.
 
-The standings are a faust table keyed by candidate id, co-partitioned with the event topics
+The plenary's shortlists and the panel directory are written to the read store only (the
+plenary's decisions read them there); the standings are a faust table keyed by candidate id, co-partitioned with the event topics
 (every service keys its events by candidate id) and recovered from its changelog topic after
 a restart. Each change is also written to the read store, which the ranking API queries.
 The read-store write comes before the table update, so a crash between the two repeats an
@@ -28,13 +29,15 @@ from shared import topics
 from shared.backends import build_read_store
 from shared.consumer import TRANSIENT, DeadLetters, handle_or_park
 from shared.directory import CycleDirectory
+from shared.panel import PanelDirectory
+from shared.shortlists import Shortlists
 from shared.eventlog.kafka import KafkaEventLog, initialise_group_offsets
 from shared.logging import configure_logging, get_logger
 from shared.ports import Record
 from shared.projection import apply_once, event_handler, project
 from shared.settings import Settings
 
-FOLLOWS = ("registration", "evidence", "scoring", "interview")
+FOLLOWS = ("registration", "evidence", "scoring", "interview", "ranking")
 log = get_logger(__name__)
 
 
@@ -61,7 +64,7 @@ def build(settings: Settings) -> faust.App:
     store = build_read_store(settings, "ranking")
     event_log = KafkaEventLog(settings.kafka_bootstrap, f"{ns}-ranking-stream")
     dead_letters = DeadLetters("ranking", event_log, topics.dead_letters(ns, "ranking"))
-    cycles = project(CycleDirectory(), store)
+    directories = [project(p, store) for p in (CycleDirectory(), PanelDirectory(), Shortlists())]
 
     async def record_standing(envelope, event) -> None:
         doc_id = standings.doc_id(envelope, event)
@@ -72,7 +75,7 @@ def build(settings: Settings) -> faust.App:
             await store.put(standings.collection, doc_id, updated)
             table[doc_id] = updated
 
-    handle = event_handler([cycles, record_standing], dead_letters)
+    handle = event_handler([*directories, record_standing], dead_letters)
 
     @app.agent(source)
     async def rank(stream):

@@ -190,7 +190,9 @@ def test_amendment_without_reason_is_refused(assessing):
     body = {"score_id": "no-reason", "candidate_id": "as-bandung", "supersedes": "s-as-bandung-policy-2",
             "assessor_id": "assessor-2", "value": 10, "reason": ""}
     post = assessing.api.as_actor("assessor-2", "assessor").post
+    before = _version(assessing.api, "as-bandung")
     assert _refusal(lambda: post("scoring", "/amendments", body)) == (422, "amendment_reason_required")
+    assert _version(assessing.api, "as-bandung") == before
 
 
 def test_malformed_command_gets_422_naming_the_field(running):
