@@ -4,6 +4,8 @@ shortlist, interviews, and the final provincial leaderboard."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from paritrana.client import Api
 from services.registration.cycle_files import shipped
 from shared.contracts.cycle_config import STAGES
@@ -82,27 +84,39 @@ def board_path(cycle_id: str, category: str = CATEGORY, province: str = PROVINCE
     return f"/leaderboards/{cycle_id}/{category}/provinces/{province}"
 
 
-def play_demo(api: Api) -> dict:
-    """Play the cycle end to end and return the final provincial leaderboard."""
+def play_demo(api: Api, after_step: Callable[[str], None] = lambda step: None) -> dict:
+    """Play the cycle end to end and return the final provincial leaderboard; `after_step` is
+    called with each step's name (tests interrupt services there)."""
     config = demo_config()
     cycle_id = config["cycle_id"]
-    open_cycle(api, config)
-    register(api, cycle_id, {candidate_id: name for candidate_id, (name, *_rest) in CANDIDATES.items()})
-    appoint_panel(api, cycle_id)
-    _submit_figures(api.as_actor("bpjs-data-office", "data-officer"))
-    _verify_figures(api.as_actor("secretary-jabar", "committee-secretary"))
-    advance(api, cycle_id, "assessment")
-    score_ids = _score(api)
-    _amend(api, score_ids)
-    document_stage = api.wait_for("ranking", board_path(cycle_id),
-                                  until=lambda board: len(board["ranked"]) == len(CANDIDATES) and _amended(board))
-    advance(api, cycle_id, "plenary")
-    shortlisted = [r["candidate_id"] for r in document_stage["ranked"][:SHORTLIST_SIZE]]
-    settle_shortlist(api, cycle_id, shortlisted)
-    advance(api, cycle_id, "interview")
-    _interview(api, shortlisted)
+    state: dict = {}
+
+    def shortlist() -> None:
+        document_stage = api.wait_for(
+            "ranking", board_path(cycle_id),
+            until=lambda board: len(board["ranked"]) == len(CANDIDATES) and _amended(board))
+        advance(api, cycle_id, "plenary")
+        state["shortlisted"] = [r["candidate_id"] for r in document_stage["ranked"][:SHORTLIST_SIZE]]
+        settle_shortlist(api, cycle_id, state["shortlisted"])
+
+    steps = [
+        ("open", lambda: open_cycle(api, config)),
+        ("register", lambda: register(api, cycle_id, {c: name for c, (name, *_rest) in CANDIDATES.items()})),
+        ("panel", lambda: appoint_panel(api, cycle_id)),
+        ("figures", lambda: _submit_figures(api.as_actor("bpjs-data-office", "data-officer"))),
+        ("verification", lambda: _verify_figures(api.as_actor("secretary-jabar", "committee-secretary"))),
+        ("assessment", lambda: advance(api, cycle_id, "assessment")),
+        ("scores", lambda: state.update(score_ids=_score(api))),
+        ("amendment", lambda: _amend(api, state["score_ids"])),
+        ("plenary", shortlist),
+        ("interview", lambda: advance(api, cycle_id, "interview")),
+        ("interviews", lambda: _interview(api, state["shortlisted"])),
+    ]
+    for name, step in steps:
+        step()
+        after_step(name)
     return api.wait_for("ranking", board_path(cycle_id),
-                        until=lambda board: len(board["ranked"]) == len(shortlisted))
+                        until=lambda board: len(board["ranked"]) == len(state["shortlisted"]))
 
 
 def settle_shortlist(api: Api, cycle_id: str, shortlisted: list[str], reasons: dict | None = None,

@@ -18,6 +18,7 @@ from shared.consumer import ConsumerLoop, DeadLetters
 from shared.envelope import Actor
 from shared.ports import EventLog, ReadStore, Unavailable
 from shared.processor import OUTCOMES, CommandProcessor, wait_for_outcome
+from shared.generations import Generations, ReadModels
 from shared.projection import Reaction, event_handler
 from shared.settings import Settings
 
@@ -40,14 +41,21 @@ class ServiceSpec:
     reactions: Callable[[Runtime], list[Reaction]] = lambda runtime: []
     indexes: dict[str, list[str]] = field(default_factory=dict)
     stream_module: str | None = None  # on Kafka, this faust worker does the following instead
+    read_models: ReadModels | None = None  # rebuildable projections of the followed topics
 
 
 class Runtime:
     def __init__(self, spec: ServiceSpec, settings: Settings, event_log: EventLog | None = None) -> None:
         self.spec, self.settings = spec, settings
         self.log = event_log or build_event_log(settings, f"{settings.namespace}-{spec.name}")
-        self.store: ReadStore = build_read_store(settings, spec.name)
+        self.base_store: ReadStore = build_read_store(settings, spec.name)
+        self.generations: Generations | None = None
+        self.store: ReadStore = self.base_store
         ns = settings.namespace
+        if spec.read_models is not None:
+            sources = [topics.events(ns, s) for s in spec.follows]
+            self.generations = Generations(self, spec.read_models, sources)
+            self.store = self.generations.view()
         self.dead_letters = DeadLetters(spec.name, self.log, topics.dead_letters(ns, spec.name))
         self.commands_topic = topics.commands(ns, spec.name)
         self._loops: list[ConsumerLoop] = []
@@ -55,13 +63,15 @@ class Runtime:
 
     async def start(self) -> None:
         await self.log.start()
-        await self.store.start()
+        await self.base_store.start()
         await self.log.ensure_topics(topics.all_topics(self.settings.namespace, self.settings.partitions))
         for collection, fields in self.spec.indexes.items():
             await self.store.ensure_index(collection, fields)
         for loop in self._build_loops():
             self._loops.append(loop)
             self._tasks.append(asyncio.create_task(loop.run(), name=f"{self.spec.name}-consumer"))
+        if self.generations is not None and not self.uses_stream_worker():
+            await self.generations.start()
 
     def _build_loops(self) -> list[ConsumerLoop]:
         ns, name, loops = self.settings.namespace, self.spec.name, []
@@ -82,8 +92,9 @@ class Runtime:
                     batch_handler=processor.handle_batch,
                 )
             )
-        if self.spec.follows and not self.uses_stream_worker():
-            handler = event_handler(self.spec.reactions(self), self.dead_letters)
+        reactions = self.spec.reactions(self)
+        if self.spec.follows and reactions and not self.uses_stream_worker():
+            handler = event_handler(reactions, self.dead_letters)
             sources = [topics.events(ns, s) for s in self.spec.follows]
             loops.append(ConsumerLoop(name, self.log, f"{ns}.{name}.projections", sources, handler, self.dead_letters))
         return loops
@@ -94,12 +105,14 @@ class Runtime:
         )
 
     async def stop(self) -> None:
+        if self.generations is not None:
+            await self.generations.stop()
         for loop in self._loops:
             loop.stop()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, timeout=10)
-        await self.store.close()
+        await self.base_store.close()
         await self.log.close()
 
     async def submit(

@@ -1,24 +1,32 @@
 from services.ranking.http import routes
 from services.ranking.plenary import Shortlist
-from shared.shortlists import SHORTLISTS, Shortlists
 from services.ranking.projections import STANDINGS, Standings
-from shared.directory import CycleDirectory
+from services.ranking.rebuild import digests_of
+from shared.directory import CYCLES, CycleDirectory
+from shared.generations import ReadModels
 from shared.http import create_app
-from shared.panel import PanelDirectory
+from shared.panel import PANELLISTS, PanelDirectory
 from shared.projection import project
 from shared.runtime import ServiceSpec
+from shared.shortlists import SHORTLISTS, Shortlists
+
+READ_MODELS = frozenset({CYCLES, PANELLISTS, STANDINGS, SHORTLISTS})
 
 spec = ServiceSpec(
     name="ranking",
     aggregates=[Shortlist()],
     follows=["registration", "evidence", "scoring", "interview", "ranking"],
-    reactions=lambda rt: [
-        project(CycleDirectory(), rt.store),
-        project(PanelDirectory(), rt.store),
-        project(Standings(), rt.store),
-        project(Shortlists(), rt.store),
-    ],
-    indexes={STANDINGS: ["cycle_id", "category_id", "province"], SHORTLISTS: ["cycle_id", "category_id"]},
+    read_models=ReadModels(
+        collections=READ_MODELS,
+        projections=lambda store: [
+            project(CycleDirectory(), store),
+            project(PanelDirectory(), store),
+            project(Standings(), store),
+            project(Shortlists(), store),
+        ],
+        digests=digests_of(READ_MODELS),
+        indexes={STANDINGS: ["cycle_id", "category_id", "province"], SHORTLISTS: ["cycle_id", "category_id"]},
+    ),
     stream_module="services.ranking.stream",
 )
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from services.ranking.leaderboard import leaderboard
 from services.ranking.plenary import SettleShortlist
 from services.ranking.projections import STANDINGS
+from services.ranking.rebuild import rebuild_routes
 from shared.contracts.cycle_config import Category, CycleConfig
 from shared.directory import CYCLES
 from shared.directory_http import directory_routes
@@ -29,6 +30,7 @@ def routes() -> APIRouter:
     router = APIRouter(tags=["ranking"])
     router.include_router(directory_routes())
     router.include_router(shortlist_routes())
+    router.include_router(rebuild_routes())
     command_route(router, "/shortlists", SettleShortlist,
                   "Settle a province's shortlist for a category (plenary); deviations from the ranking need reasons")
 
