@@ -11,6 +11,7 @@ from shared.contracts.base import ID_PATTERN, Id
 from services.evidence.screening import screen
 from shared.contracts.evidence import (
     CandidateScreened,
+    CoverageBreakdown,
     CoverageFigureCorrected,
     CoverageFigureSubmitted,
     DocumentAttached,
@@ -23,7 +24,7 @@ from shared.directory import Registered, look_up
 EVIDENCE_STAGES = ("registration", "screening", "assessment")
 
 
-class SubmitCoverageFigure(CommandBody):
+class SubmitCoverageFigure(CommandBody, CoverageBreakdown):
     NAME = "SubmitCoverageFigure"
     figure_id: str = Id
     candidate_id: str = Id
@@ -147,7 +148,8 @@ class CandidateEvidence(Aggregate[EvidenceState]):
             return state.model_copy(update={"documents": {**state.documents, event.evidence_id: document}})
         if isinstance(event, (CoverageFigureSubmitted, CoverageFigureCorrected)):
             numbers = Figures(
-                **event.model_dump(include={"period", "workers_eligible", "workers_enrolled", "arrears_months"})
+                **event.model_dump(include={"period", "workers_eligible", "workers_enrolled", "arrears_months"}),
+                **event.breakdown(),
             )
             figures[event.figure_id] = Figure(figures=numbers)
         if isinstance(event, CoverageFigureCorrected):

@@ -21,6 +21,7 @@ from shared import bulk
 from shared.directory import CANDIDATES, look_up
 from shared.directory_http import directory_routes
 from shared.contracts.base import ID_PATTERN
+from shared.contracts.evidence import CoverageBreakdown
 from shared.http import (
     CorrelationId, CurrentActor, IdempotencyKey, accepted, bulk_response, command_route, runtime,
 )
@@ -31,7 +32,7 @@ Rt = Annotated[Runtime, Depends(runtime)]
 
 FIGURE_COLUMNS = (
     ("figure_id", "candidate_id", "period", "workers_eligible", "workers_enrolled", "source"),
-    ("arrears_months",),
+    ("arrears_months", *CoverageBreakdown.model_fields),
 )
 
 
@@ -51,7 +52,10 @@ def routes() -> APIRouter:
         request: Request, rt: Rt, who: CurrentActor, cid: CorrelationId, idempotency_key: IdempotencyKey = None
     ):
         """Coverage figures from CSV as BPJS Ketenagakerjaan exports them (UTF-8; columns figure_id,
-        candidate_id, period, workers_eligible, workers_enrolled, source, optionally arrears_months).
+        candidate_id, period, workers_eligible, workers_enrolled, source; optionally arrears_months,
+        wage_earners_enrolled (PU), non_wage_earners_enrolled (BPU), jkk/jkm/jht/jp_enrolled,
+        non_civil_servant_staff(_enrolled), vulnerable_workers_protected, vulnerable_workers_payer,
+        village_budget_workers).
         Every row is validated first; if any is rejected, nothing is recorded."""
 
         async def check(command: SubmitCoverageFigure) -> None:

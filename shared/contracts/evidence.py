@@ -2,12 +2,53 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.base import DomainEvent, contract
 
 
-class Figures(BaseModel):
+Count = Field(default=None, ge=0)
+Payer = Literal["regional_budget", "village_budget", "employer", "csr", "self", "other"]
+
+
+class CoverageBreakdown(BaseModel):
+    """What a coverage report may say besides its totals, as BPJS Ketenagakerjaan exports it:
+    wage earners (PU) and non-wage earners (BPU) enrolled, workers enrolled per programme (JKK,
+    JKM, JHT, JP), non-civil-servant government staff, vulnerable workers protected and who pays
+    their contributions, workers funded through the village budget (APBDes). All optional."""
+
+    wage_earners_enrolled: int | None = Count
+    non_wage_earners_enrolled: int | None = Count
+    jkk_enrolled: int | None = Count
+    jkm_enrolled: int | None = Count
+    jht_enrolled: int | None = Count
+    jp_enrolled: int | None = Count
+    non_civil_servant_staff: int | None = Count
+    non_civil_servant_staff_enrolled: int | None = Count
+    vulnerable_workers_protected: int | None = Count
+    vulnerable_workers_payer: Payer | None = None
+    village_budget_workers: int | None = Count
+
+    @model_validator(mode="after")
+    def _adds_up(self):
+        enrolled = getattr(self, "workers_enrolled", None)
+        if self.wage_earners_enrolled is not None and self.non_wage_earners_enrolled is not None and (
+            enrolled is not None and self.wage_earners_enrolled + self.non_wage_earners_enrolled != enrolled
+        ):
+            raise ValueError("wage earners (PU) and non-wage earners (BPU) enrolled must add up to workers enrolled")
+        programmes = [self.jkk_enrolled, self.jkm_enrolled, self.jht_enrolled, self.jp_enrolled]
+        if enrolled is not None and any(n is not None and n > enrolled for n in programmes):
+            raise ValueError("no programme can enrol more than the workers enrolled")
+        staff, staff_enrolled = self.non_civil_servant_staff, self.non_civil_servant_staff_enrolled
+        if staff is not None and staff_enrolled is not None and staff_enrolled > staff:
+            raise ValueError("non-civil-servant staff enrolled cannot exceed the staff")
+        return self
+
+    def breakdown(self) -> dict:
+        return {k: getattr(self, k) for k in CoverageBreakdown.model_fields}
+
+
+class Figures(CoverageBreakdown):
     """The numbers of a coverage report (workers eligible and enrolled in the period)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -17,7 +58,7 @@ class Figures(BaseModel):
     arrears_months: int = Field(default=0, ge=0)
 
 
-class _CoverageReport(DomainEvent):
+class _CoverageReport(DomainEvent, CoverageBreakdown):
     """Fields every coverage figure carries (not an event type itself)."""
 
     figure_id: str

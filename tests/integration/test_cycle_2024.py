@@ -59,13 +59,18 @@ def test_one_province_through_registration_evidence_and_screening(running):
     for candidate_id in IDS:
         running.api.wait_for("evidence", f"/directory/candidates/{candidate_id}")
 
-    figures = ["figure_id,candidate_id,period,workers_eligible,workers_enrolled,source,arrears_months"]
-    figures += [f"cov-{c},{c},2024,1000,{400 + 50 * n},BPJS Ketenagakerjaan,{1 if c == 'pt-education' else 0}"
+    figures = ["figure_id,candidate_id,period,workers_eligible,workers_enrolled,source,arrears_months,"
+               "wage_earners_enrolled,non_wage_earners_enrolled,jp_enrolled,vulnerable_workers_payer"]
+    figures += [f"cov-{c},{c},2024,1000,{400 + 50 * n},BPJS Ketenagakerjaan,{1 if c == 'pt-education' else 0},"
+                f"{300 + 50 * n},100,{200 + n},{'regional_budget' if n < 3 else 'employer'}"
                 for n, c in enumerate(IDS)]
     recorded = _post(running, "evidence", "/coverage-figures/import", "\n".join(figures).encode(), "text/csv",
                      "figures-bali-2024")
     assert recorded.status_code == 201, recorded.text
     assert recorded.json()["accepted"] == 9
+    numbers = running.api.get("evidence", "/candidates/pt-finance/evidence")["figures"]["cov-pt-finance"]["figures"]
+    assert (numbers["wage_earners_enrolled"], numbers["non_wage_earners_enrolled"], numbers["jp_enrolled"],
+            numbers["vulnerable_workers_payer"]) == (450, 100, 203, "employer")
 
     secretary = running.api.as_actor("secretary-bali", "committee-secretary")
     for candidate_id in IDS:

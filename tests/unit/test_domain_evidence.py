@@ -213,3 +213,43 @@ def test_verification_rules(command, state, context, rule, status):
 def test_a_verdict_is_verified_or_rejected():
     with pytest.raises(ValidationError):
         VerifyEvidence(**{**VERIFY, "verdict": "maybe"})
+
+
+# the breakdown of a coverage report --------------------------------------------------------------
+
+BREAKDOWN = dict(wage_earners_enrolled=300, non_wage_earners_enrolled=150, jkk_enrolled=450, jkm_enrolled=450,
+                 jht_enrolled=300, jp_enrolled=280, non_civil_servant_staff=120, non_civil_servant_staff_enrolled=90,
+                 vulnerable_workers_protected=60, vulnerable_workers_payer="regional_budget",
+                 village_budget_workers=0)
+
+
+def test_a_figure_carries_its_breakdown_into_the_event_and_the_verified_numbers():
+    [submitted] = CandidateEvidence().decide(SubmitCoverageFigure(**FIGURE, **BREAKDOWN), EvidenceState(),
+                                             registered())
+    assert submitted.breakdown() == BREAKDOWN
+    state = fold(EvidenceState(), [submitted])
+    assert state.figures["f-1"].figures == Figures(period="2024", workers_eligible=1000, workers_enrolled=450,
+                                                   **BREAKDOWN)
+    [verified] = CandidateEvidence().decide(VerifyEvidence(candidate_id="kota-bandung", evidence_id="f-1",
+                                                           verdict="verified"), state, registered())
+    assert verified.figures.jp_enrolled == 280 and verified.figures.vulnerable_workers_payer == "regional_budget"
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"wage_earners_enrolled": 300, "non_wage_earners_enrolled": 100}, "add up to workers enrolled"),
+        ({"jht_enrolled": 451}, "no programme can enrol more"),
+        ({"non_civil_servant_staff": 10, "non_civil_servant_staff_enrolled": 11}, "cannot exceed the staff"),
+        ({"vulnerable_workers_payer": "the moon"}, "vulnerable_workers_payer"),
+        ({"jkk_enrolled": -1}, "jkk_enrolled"),
+    ],
+)
+def test_a_breakdown_that_does_not_add_up_is_refused_naming_why(changes, message):
+    with pytest.raises(ValidationError) as refused_:
+        SubmitCoverageFigure(**FIGURE, **changes)
+    assert message in str(refused_.value)
+
+
+def test_a_partial_breakdown_is_fine():
+    assert SubmitCoverageFigure(**FIGURE, wage_earners_enrolled=450).breakdown()["non_wage_earners_enrolled"] is None
