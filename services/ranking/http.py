@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
 
+from services.ranking.audit_routes import audit_routes
 from services.ranking.leaderboard import leaderboard
 from services.ranking.plenary import SettleShortlist
 from services.ranking.projections import STANDINGS
@@ -31,6 +32,7 @@ def routes() -> APIRouter:
     router.include_router(directory_routes())
     router.include_router(shortlist_routes())
     router.include_router(rebuild_routes())
+    router.include_router(audit_routes())
     command_route(router, "/shortlists", SettleShortlist,
                   "Settle a province's shortlist for a category (plenary); deviations from the ranking need reasons")
 

@@ -1,0 +1,140 @@
+"""`paritrana`: the organisers' command line, talking to the services' HTTP APIs.
+
+    paritrana audit verify [--json]                          exit 1 when a hash chain is broken
+    paritrana audit export CYCLE --format jsonl|csv --output FILE
+
+Each group of commands is a Typer sub-app added to `app` (`app.add_typer(group, name=...)`); a
+command reaches a service through `_http(ctx).client(url)`, whose transport tests replace by
+passing `Http(transport=httpx.MockTransport(...))` as CliRunner's `obj`. Exit codes: 0 done,
+1 the answer is bad news (a broken chain), 2 the service could not be asked or refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import httpx
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+DEFAULT_RANKING_URL = "http://127.0.0.1:8105"  # `make run` serves ranking on the fifth port from 8101
+
+app = typer.Typer(name="paritrana", help="Paritrana Award: organisers' commands.", no_args_is_help=True)
+audit = typer.Typer(help="Tamper evidence and audit trails from the event log.", no_args_is_help=True)
+app.add_typer(audit, name="audit")
+
+RankingUrl = Annotated[str, typer.Option(
+    "--ranking-url", envvar="PARITRANA_RANKING_URL", help="Base URL of the ranking service.")]
+JsonOutput = Annotated[bool, typer.Option("--json", help="Machine-readable JSON instead of a rich summary.")]
+
+
+@dataclass(frozen=True)
+class Http:
+    """How commands reach the services (tests pass one with an httpx.MockTransport)."""
+
+    transport: httpx.BaseTransport | None = None
+    timeout: float = 300.0  # verifying a large log reads all of it
+
+    def client(self, base_url: str) -> httpx.Client:
+        return httpx.Client(base_url=base_url, transport=self.transport, timeout=self.timeout)
+
+
+def _http(ctx: typer.Context) -> Http:
+    return ctx.obj if isinstance(ctx.obj, Http) else Http()
+
+
+def _get(ctx: typer.Context, base_url: str, path: str) -> httpx.Response:
+    """GET a path; an unreachable service or an error answer ends the command with exit code 2."""
+    try:
+        with _http(ctx).client(base_url) as client:
+            response = client.get(path)
+    except httpx.HTTPError as exc:
+        _fail(f"cannot reach {base_url}: {exc}")
+    if response.status_code >= 400:
+        _fail(f"GET {base_url}{path} -> {response.status_code}: {response.text[:500]}")
+    return response
+
+
+def _fail(message: str) -> NoReturn:
+    Console(stderr=True).print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    raise typer.Exit(2)
+
+
+@audit.command("verify")
+def audit_verify(ctx: typer.Context, ranking_url: RankingUrl = DEFAULT_RANKING_URL, as_json: JsonOutput = False):
+    """Check every stream's hash chain in the event log; exit code 1 names a broken one."""
+    report = _get(ctx, ranking_url, "/audit/verify").json()
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        _print_report(report)
+    if not report["intact"]:
+        raise typer.Exit(1)
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    console = Console(highlight=False)
+    topics = Table("topic", "records", title="Event topics checked")
+    for topic, count in report["topics"].items():
+        topics.add_row(topic, str(count))
+    console.print(topics)
+    summary = f"{report['events']} records, {report['streams']} streams, {report['duplicates']} exact republishes"
+    if report["intact"]:
+        console.print(f"[green]Every hash chain holds[/green]: {summary}.")
+        return
+    console.print(f"[bold red]Chain broken[/bold red]: {report['findings_total']} finding(s) in {summary}.")
+    console.print(f"Findings in reading order (the first {len(report['findings'])}; "
+                  "the first is the first broken link):")
+    for n, f in enumerate(report["findings"], start=1):
+        where = (f"at {f['topic']} partition {f['partition']} offset {f['offset']}: event {f['event_id'] or '-'} "
+                 f"({f['stream'] or '-'} #{f['sequence'] or '-'})")  # what the log says is never markup
+        console.print(f"{n:>3}. [bold]{f['problem']}[/bold] {escape(where)}")
+        console.print(f"     {f['detail']}", markup=False)
+
+
+class ExportFormat(str, Enum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+@audit.command("export")
+def audit_export(
+    ctx: typer.Context,
+    cycle_id: Annotated[str, typer.Argument(metavar="CYCLE", help="The cycle's id, e.g. demo-2024.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write; - for stdout.")] = Path("-"),
+    export_format: Annotated[ExportFormat, typer.Option("--format", "-f", help="JSON Lines or CSV.")] = (
+        ExportFormat.jsonl
+    ),
+    ranking_url: RankingUrl = DEFAULT_RANKING_URL,
+    as_json: JsonOutput = False,
+):
+    """Write a cycle's audit trail: every event of the cycle in canonical order, byte for byte reproducible."""
+    response = _get(ctx, ranking_url, f"/audit/cycles/{cycle_id}/events.{export_format.value}")
+    content = response.content
+    if str(output) == "-":
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+    else:
+        output.write_bytes(content)
+    written = {"cycle_id": cycle_id, "format": export_format.value, "output": str(output),
+               "events": int(response.headers.get("x-event-count", "0")), "bytes": len(content),
+               "sha256": hashlib.sha256(content).hexdigest()}
+    to_stderr = str(output) == "-"  # stdout holds the trail itself
+    if as_json:
+        typer.echo(json.dumps(written), err=to_stderr)
+    else:
+        Console(stderr=to_stderr, highlight=False).print(
+            f"Wrote {written['events']} events of cycle {cycle_id} ({written['bytes']} bytes, "
+            f"sha256 {written['sha256']}) to {output}")
+
+
+if __name__ == "__main__":
+    app()
