@@ -2,6 +2,7 @@
 
     paritrana audit verify [--json]                          exit 1 when a hash chain is broken
     paritrana audit export CYCLE --format jsonl|csv --output FILE
+    paritrana rebuild [--no-switch] [--accept-difference REASON]   exit 1 when the digests differ
 
 Each group of commands is a Typer sub-app added to `app` (`app.add_typer(group, name=...)`); a
 command reaches a service through `_http(ctx).client(url)`, whose transport tests replace by
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import time
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -134,6 +136,68 @@ def audit_export(
         Console(stderr=to_stderr, highlight=False).print(
             f"Wrote {written['events']} events of cycle {cycle_id} ({written['bytes']} bytes, "
             f"sha256 {written['sha256']}) to {output}")
+
+
+def _post(ctx: typer.Context, base_url: str, path: str, body: dict[str, Any]) -> httpx.Response:
+    """POST a body; an unreachable service or an error answer ends the command with exit code 2."""
+    try:
+        with _http(ctx).client(base_url) as client:
+            response = client.post(path, json=body, headers={"X-Actor-Id": "cli", "X-Actor-Role": "organiser"})
+    except httpx.HTTPError as exc:
+        _fail(f"cannot reach {base_url}: {exc}")
+    if response.status_code >= 400:
+        _fail(f"POST {base_url}{path} -> {response.status_code}: {response.text[:500]}")
+    return response
+
+
+@app.command("rebuild")
+def rebuild(
+    ctx: typer.Context,
+    ranking_url: RankingUrl = DEFAULT_RANKING_URL,
+    as_json: JsonOutput = False,
+    switch: Annotated[bool, typer.Option(help="Make the rebuilt read models live when their digests agree.")] = True,
+    accept_difference: Annotated[str, typer.Option(help="Switch although the digests differ, saying why.")] = "",
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the rebuild to catch up.")] = 600,
+):
+    """Rebuild every leaderboard from offset zero beside the live one, compare their digests and,
+    when they agree, switch to the rebuilt one without downtime. Exit code 1 when they differ."""
+    generation = _post(ctx, ranking_url, "/rebuilds", {}).json()["building"]
+    status = _wait_caught_up(ctx, ranking_url, timeout)
+    outcome = {"generation": generation, **status}
+    if switch and (status["identical"] or accept_difference.strip()):
+        body = {"generation": generation, "accept_difference": accept_difference}
+        outcome["switched"] = _post(ctx, ranking_url, "/rebuilds/switch", body).json()
+    if as_json:
+        typer.echo(json.dumps(outcome, indent=2, ensure_ascii=False))
+    else:
+        _print_rebuild(outcome)
+    if not status["identical"]:
+        raise typer.Exit(1)
+
+
+def _wait_caught_up(ctx: typer.Context, ranking_url: str, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    with Console(stderr=True).status("replaying the log into the new generation ..."):
+        while time.monotonic() < deadline:
+            status = _get(ctx, ranking_url, "/rebuilds").json()
+            if "digests" in status:
+                return status
+            time.sleep(0.5)
+    _fail(f"the rebuild did not catch up within {timeout:g} s; it goes on (see GET /rebuilds)")
+
+
+def _print_rebuild(outcome: dict[str, Any]) -> None:
+    table = Table(title=f"Rebuild: generation {outcome['generation']} beside {outcome['active']}")
+    table.add_column("generation")
+    table.add_column("read models")
+    table.add_column("leaderboards")
+    for generation, digests in outcome["digests"].items():
+        table.add_row(generation, digests["read_models"][:16], digests["leaderboards"][:16])
+    console = Console()
+    console.print(table)
+    verdict = "[green]identical[/green]" if outcome["identical"] else "[red]different[/red]"
+    console.print(f"digests {verdict}; " + (
+        f"generation {outcome['switched']['active']} is live" if "switched" in outcome else "nothing switched"))
 
 
 if __name__ == "__main__":

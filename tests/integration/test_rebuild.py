@@ -4,8 +4,12 @@ generation keeps every answer the same. Both backends."""
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
+from typer.testing import CliRunner
+
+from paritrana.cli import app
 from paritrana.client import ApiError
 from paritrana.scenario import board_path, play_demo
 
@@ -53,3 +57,11 @@ def test_a_second_rebuild_after_the_switch_still_agrees_and_a_restart_keeps_the_
     organiser.post("ranking", "/rebuilds/switch", {"generation": 3})
     board = running.api.get("ranking", BOARD)
     assert [r["total"] for r in board["ranked"]] == [84.6, 77.25, 74.5]
+
+
+def test_the_cli_rebuilds_compares_and_switches(running):
+    result = CliRunner().invoke(app, ["rebuild", "--json", "--ranking-url", running.services.url("ranking")])
+    assert result.exit_code == 0, result.output
+    outcome = json.loads(result.stdout)
+    assert outcome["generation"] == 4 and outcome["identical"] is True
+    assert outcome["switched"]["active"] == 4 and outcome["switched"]["retired"] == [3]
