@@ -11,7 +11,7 @@ from pathlib import Path
 
 from paritrana.client import Api
 from paritrana.launcher import cluster
-from paritrana.scenario import play_demo
+from paritrana.scenario import advance, appoint_organisers, play_demo, publish_results
 from shared.settings import Settings
 from shared.topics import SERVICES
 
@@ -29,6 +29,20 @@ def print_leaderboard(board: dict) -> None:
         print(f"   -  {row['name']:<22} {'not shortlisted':>8}  document stage {row['document_total']:.2f}")
 
 
+def publish_demo(api: Api, cycle_id: str) -> dict:
+    appoint_organisers(api, cycle_id)
+    advance(api, cycle_id, "provincial_results")
+    return publish_results(api, cycle_id)
+
+
+def print_publication(status: dict) -> None:
+    [published] = status["publications"]
+    print(f"\nPublished by {published['published_by']}; leaderboard digest {published['leaderboard_digest']}")
+    for nomination in status["nominations"]:
+        print(f"  nominated to the national round: {nomination['name']} ({nomination['zone']}), "
+              f"total {nomination['total']:.2f}")
+
+
 def main() -> None:
     settings = Settings()
     data_dir = Path(tempfile.mkdtemp(prefix="paritrana-demo-")) if settings.backend == "embedded" else Path("var")
@@ -40,7 +54,9 @@ def main() -> None:
     services.start()
     try:
         api = Api(services.urls(), "demo", "organiser")
-        print_leaderboard(play_demo(api))
+        board = play_demo(api)
+        print_leaderboard(board)
+        print_publication(publish_demo(api, board["cycle_id"]))
         print("\nServing (Ctrl-C to stop):")
         for name, url in services.urls().items():
             print(f"  {name:<13} {url}/docs")

@@ -15,6 +15,8 @@ CATEGORY = "regency-city"
 ASSESSORS = ("assessor-1", "assessor-2")
 INTERVIEWERS = ("interviewer-1", "interviewer-2")
 CHAIR = "sekda-jabar"
+ORGANISERS = (("sesmenko-pmk", "chair", "Secretary of the Coordinating Ministry (Kemenko PMK)"),
+              ("direktur-kepesertaan", "vice_chair", "BPJS Ketenagakerjaan membership director"))
 
 # candidate id: (name, workers enrolled of 1000, {indicator: [assessor scores]}, interview score)
 CANDIDATES = {
@@ -117,6 +119,34 @@ def play_demo(api: Api, after_step: Callable[[str], None] = lambda step: None) -
         after_step(name)
     return api.wait_for("ranking", board_path(cycle_id),
                         until=lambda board: len(board["ranked"]) == len(state["shortlisted"]))
+
+
+def appoint_organisers(api: Api, cycle_id: str) -> None:
+    """The national committee's chair and vice-chair: the organisers who may reopen results."""
+    organiser = api.as_actor("organiser-1", "organiser")
+    for person, role, represents in ORGANISERS:
+        organiser.post("registration", "/committee-members", {
+            "person_id": person, "name": represents, "cycle_id": cycle_id, "committee": "national",
+            "role": role, "represents": represents}, key=f"{cycle_id}-national-{person}")
+    for person, _role, _represents in ORGANISERS:
+        api.wait_for("ranking", f"/directory/panellists/{cycle_id}/{person}",
+                     until=lambda doc: "national" in doc.get("committees", {}))
+
+
+def publish_results(api: Api, cycle_id: str, publication: int = 1, category: str = CATEGORY,
+                    province: str = PROVINCE) -> dict:
+    """The province's chair publishes the final results; wait until ranking shows them."""
+    body = {"cycle_id": cycle_id, "category_id": category, "province": province, "published_by": CHAIR}
+    api.as_actor(CHAIR, "committee-chair").post("ranking", "/publications", body,
+                                                key=f"publish-{cycle_id}-{category}-{province}-{publication}")
+    return api.wait_for("ranking", f"/publications/{cycle_id}/{category}/provinces/{province}",
+                        until=lambda status: status["published"] == publication and _nominated(status))
+
+
+def _nominated(status: dict) -> bool:
+    """The nominations of the latest publication have arrived too (they are events of their own)."""
+    digest = status["publications"][-1]["leaderboard_digest"]
+    return any(n["nominated"] and n["leaderboard_digest"] == digest for n in status["nominations"])
 
 
 def settle_shortlist(api: Api, cycle_id: str, shortlisted: list[str], reasons: dict | None = None,

@@ -1,11 +1,12 @@
 from services.interview.domain import CandidateInterview
 from services.interview.http import routes
-from shared.shortlists import Shortlists
+from shared.board_status import BoardStatus
 from shared.directory import CandidateDirectory, CycleDirectory
 from shared.http import create_app
 from shared.panel import PanelDirectory
 from shared.projection import project
 from shared.runtime import ServiceSpec
+from shared.shortlists import Shortlists
 
 spec = ServiceSpec(
     name="interview",
@@ -13,7 +14,7 @@ spec = ServiceSpec(
     follows=["registration", "ranking"],
     reactions=lambda rt: [
         project(projection, rt.store)
-        for projection in (CycleDirectory(), CandidateDirectory(), PanelDirectory(), Shortlists())
+        for projection in (CycleDirectory(), CandidateDirectory(), PanelDirectory(), Shortlists(), BoardStatus())
     ],
 )
 

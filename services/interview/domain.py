@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
+from shared.board_status import look_up_board, require_open
 from shared.shortlists import SHORTLISTS, shortlist_key
 from shared.commands import Aggregate, CommandBody, Rejected
 from shared.contracts.base import Id
@@ -135,14 +136,20 @@ class InterviewSheet(BaseModel):
 @dataclass(frozen=True)
 class Interviewing:
     """What a decision needs besides the interview itself: the candidate with its rubric, its
-    province's shortlist for its category, and the panel directory doc of each person named."""
+    province's shortlist for its category, the panel directory doc of each person named, and the
+    status of the candidate's board (an amendment after the interview stage needs it reopened)."""
 
     registered: Registered
     shortlist: View | None = None
     people: Mapping[str, View | None] = field(default_factory=dict)
+    board: View | None = None
 
-    def rubric(self) -> Rubric:
-        self.registered.require_active("interview")
+    def rubric(self, amending: bool = False) -> Rubric:
+        if amending:
+            self.registered.require_active()
+            require_open(self.board, self.registered.stage, "interview")
+        else:
+            self.registered.require_active("interview")
         rubric = self.registered.category.rubric
         if not rubric.has_interview():
             raise Rejected("no_interview_indicator", f"category {self.registered.category.id} has no interview", 422)
@@ -179,13 +186,16 @@ class CandidateInterview(Aggregate[InterviewSheet]):
         candidate = registered.candidate
         if candidate is None or isinstance(command, RecordNoShow):
             return Interviewing(registered)
-        cycle_id, shortlist = candidate["cycle_id"], None
+        cycle_id, shortlist, board = candidate["cycle_id"], None, None
         if isinstance(command, ScheduleInterview):
             key = shortlist_key(cycle_id, candidate["category_id"], candidate["province"])
             shortlist, people = await store.get(SHORTLISTS, key), command.panel
         else:
             people = [command.interviewer_id]
-        return Interviewing(registered, shortlist, {p: await look_up_person(store, cycle_id, p) for p in people})
+        if isinstance(command, AmendInterviewScore):
+            board = await look_up_board(store, candidate)
+        people_docs = {p: await look_up_person(store, cycle_id, p) for p in people}
+        return Interviewing(registered, shortlist, people_docs, board)
 
     def decide(self, command, state, context: Interviewing):
         if isinstance(command, ScheduleInterview):
@@ -232,7 +242,7 @@ class CandidateInterview(Aggregate[InterviewSheet]):
     def _amend(self, command: AmendInterviewScore, state: InterviewSheet, context: Interviewing):
         if not command.reason.strip():
             raise Rejected("amendment_reason_required", "an amendment must give its reason", 422)
-        rubric = context.rubric()
+        rubric = context.rubric(amending=True)
         _require_open(state)
         old = state.scores.get(command.supersedes)
         if old is None:

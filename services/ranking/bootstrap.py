@@ -1,7 +1,11 @@
 from services.ranking.http import routes
+from services.ranking.national import NOMINATIONS, Nominations
 from services.ranking.plenary import Shortlist
+from services.ranking.publication import ProvincialResults
 from services.ranking.projections import STANDINGS, Standings
 from services.ranking.rebuild import digests_of
+from services.ranking.trail import AUDIT_TRAILS, AuditTrail
+from shared.board_status import BOARD_STATUS, BoardStatus
 from shared.directory import CYCLES, CycleDirectory
 from shared.generations import ReadModels
 from shared.http import create_app
@@ -10,11 +14,11 @@ from shared.projection import project
 from shared.runtime import ServiceSpec
 from shared.shortlists import SHORTLISTS, Shortlists
 
-READ_MODELS = frozenset({CYCLES, PANELLISTS, STANDINGS, SHORTLISTS})
+READ_MODELS = frozenset({CYCLES, PANELLISTS, STANDINGS, SHORTLISTS, BOARD_STATUS, NOMINATIONS, AUDIT_TRAILS})
 
 spec = ServiceSpec(
     name="ranking",
-    aggregates=[Shortlist()],
+    aggregates=[Shortlist(), ProvincialResults()],
     follows=["registration", "evidence", "scoring", "interview", "ranking"],
     read_models=ReadModels(
         collections=READ_MODELS,
@@ -23,9 +27,16 @@ spec = ServiceSpec(
             project(PanelDirectory(), store),
             project(Standings(), store),
             project(Shortlists(), store),
+            project(BoardStatus(), store),
+            project(Nominations(), store),
+            project(AuditTrail(), store),
         ],
         digests=digests_of(READ_MODELS),
-        indexes={STANDINGS: ["cycle_id", "category_id", "province"], SHORTLISTS: ["cycle_id", "category_id"]},
+        indexes={
+            STANDINGS: ["cycle_id", "category_id", "province"],
+            SHORTLISTS: ["cycle_id", "category_id"],
+            NOMINATIONS: ["cycle_id", "category_id"],
+        },
     ),
     stream_module="services.ranking.stream",
 )

@@ -5,9 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 
 from services.ranking.audit_routes import audit_routes
+from services.ranking.insight_routes import insight_routes
 from services.ranking.leaderboard import leaderboard
 from services.ranking.plenary import SettleShortlist
 from services.ranking.projections import STANDINGS
+from services.ranking.publication_routes import publication_routes
 from services.ranking.rebuild import rebuild_routes
 from shared.contracts.cycle_config import Category, CycleConfig
 from shared.directory import CYCLES
@@ -33,6 +35,8 @@ def routes() -> APIRouter:
     router.include_router(shortlist_routes())
     router.include_router(rebuild_routes())
     router.include_router(audit_routes())
+    router.include_router(publication_routes())
+    router.include_router(insight_routes())
     command_route(router, "/shortlists", SettleShortlist,
                   "Settle a province's shortlist for a category (plenary); deviations from the ranking need reasons")
 

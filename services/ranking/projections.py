@@ -15,6 +15,9 @@ FOLLOWED = (
     InterviewScheduled, InterviewScored, InterviewScoreAmended, InterviewMissed,
     EvidenceVerified,
 )
+# what a standing keeps of the registration: its board, its name, and what recognises its subject
+# in other cycles (services.ranking.history)
+REGISTRATION_KEPT = {"cycle_id", "category_id", "province", "zone", "name", "kind", "regency_code", "employer_id"}
 
 
 class Standings(Projection):
@@ -28,7 +31,7 @@ class Standings(Projection):
         if isinstance(event, CandidateWithdrawn):
             return {**view, "withdrawn": True, "withdrawal_reason": event.reason}
         if isinstance(event, CandidateRegistered):
-            return {**view, **event.model_dump(include={"cycle_id", "category_id", "province", "name", "kind"})}
+            return {**view, **event.model_dump(include=REGISTRATION_KEPT)}
         if isinstance(event, (IndicatorScored, ScoreAmended)):
             entry = {"indicator_id": event.indicator_id, "assessor_id": event.assessor_id, "value": event.value}
             return {**view, "scores": _superseding(view["scores"], event, entry)}

@@ -24,10 +24,13 @@ import asyncio
 
 import faust
 
+from services.ranking.national import Nominations
 from services.ranking.projections import Standings
+from services.ranking.trail import AuditTrail
 from shared import topics
 from shared.backends import build_read_store
 from shared.consumer import TRANSIENT, DeadLetters, handle_or_park
+from shared.board_status import BoardStatus
 from shared.directory import CycleDirectory
 from shared.panel import PanelDirectory
 from shared.shortlists import Shortlists
@@ -64,7 +67,8 @@ def build(settings: Settings) -> faust.App:
     store = build_read_store(settings, "ranking")
     event_log = KafkaEventLog(settings.kafka_bootstrap, f"{ns}-ranking-stream")
     dead_letters = DeadLetters("ranking", event_log, topics.dead_letters(ns, "ranking"))
-    directories = [project(p, store) for p in (CycleDirectory(), PanelDirectory(), Shortlists())]
+    directories = [project(p, store) for p in (CycleDirectory(), PanelDirectory(), Shortlists(), BoardStatus(),
+                                                Nominations(), AuditTrail())]
 
     async def record_standing(envelope, event) -> None:
         doc_id = standings.doc_id(envelope, event)

@@ -173,7 +173,8 @@ class Candidate(Aggregate[CandidateState]):
                 422,
             )
         _check_region(command, context.regions)
-        return [CandidateRegistered(**command.model_dump())]
+        zone = context.regions.province(command.province).zone
+        return [CandidateRegistered(**command.model_dump(), zone=zone)]
 
     def _withdraw(self, command: WithdrawCandidate, state: CandidateState, cycle: CycleState):
         if state.registered is None:

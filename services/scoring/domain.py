@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from services.scoring.commands import AmendScore, ConfirmScore, FlagScoresForReview, ScoreFromFigure, ScoreIndicator
 from services.scoring.evidence_index import EVIDENCE, not_citable, screened_out
+from shared.board_status import look_up_board, require_open
 from shared.commands import Aggregate, Rejected
 from shared.contracts.cycle_config import CoverageRule, CycleConfig, Rubric
 from shared.contracts.scoring import IndicatorScored, ScoreAmended, ScoreConfirmed, ScoreFlaggedForReview
@@ -49,11 +50,13 @@ class ScoreSheet(BaseModel):
 @dataclass(frozen=True)
 class Judging:
     """What an assessor's command is decided against besides the sheet: the candidate and its
-    rubric, the assessor's appointments and conflicts, and the candidate's evidence."""
+    rubric, the assessor's appointments and conflicts, the candidate's evidence, and the status of
+    the board it is ranked on (amendments after the interview stage need it reopened)."""
 
     registered: Registered
     assessor: dict | None
     evidence: dict | None
+    board: dict | None = None
 
 
 RULE_PREFIX, DERIVED_PREFIX = "rule:", "auto-"
@@ -65,8 +68,13 @@ def band_score(rule: CoverageRule, ratio: float, floor: float = 0.0) -> float:
     return max(fitting, key=lambda b: b.min_ratio).score if fitting else floor
 
 
-def _rubric(context: Judging) -> Rubric:
-    context.registered.require_active("assessment")
+def _rubric(context: Judging, amending: bool = False) -> Rubric:
+    """New scores are given in assessment; amendments and confirmations also on a reopened board."""
+    if amending:
+        context.registered.require_active()
+        require_open(context.board, context.registered.stage, "assessment")
+    else:
+        context.registered.require_active("assessment")
     require_panellist(context.assessor, "assessor", context.registered.candidate)
     failed = screened_out(context.evidence)
     if failed is not None:
@@ -109,8 +117,10 @@ class CandidateScores(Aggregate[ScoreSheet]):
             return CycleConfig.model_validate(cycle["config"]) if cycle else None
         registered = await look_up(store, command.candidate_id)
         cycle_id = registered.candidate["cycle_id"] if registered.candidate else ""
+        amending = isinstance(command, (AmendScore, ConfirmScore))
         return Judging(registered, await look_up_person(store, cycle_id, command.assessor_id),
-                       await store.get(EVIDENCE, command.candidate_id))
+                       await store.get(EVIDENCE, command.candidate_id),
+                       await look_up_board(store, registered.candidate) if amending else None)
 
     def decide(self, command, state, context):
         if isinstance(command, (ScoreIndicator, AmendScore)) and command.score_id in state.scores:
@@ -156,7 +166,7 @@ class CandidateScores(Aggregate[ScoreSheet]):
         if command.score_id.startswith(DERIVED_PREFIX):
             raise Rejected("reserved_for_rules", f"score ids starting {DERIVED_PREFIX!r} are the rules'", 422)
         old = _own_current(state, command.supersedes, command.assessor_id)
-        rubric = _rubric(context)
+        rubric = _rubric(context, amending=True)
         value = score_value(rubric, rubric.indicator(old.indicator_id), command.value, command.criteria)
         return [
             ScoreAmended(
@@ -170,7 +180,7 @@ class CandidateScores(Aggregate[ScoreSheet]):
 
     def _confirm(self, command: ConfirmScore, state: ScoreSheet, context: Judging):
         old = _own_current(state, command.score_id, command.assessor_id)
-        _rubric(context)
+        _rubric(context, amending=True)
         if old.review is None:
             raise Rejected("not_under_review", f"score {command.score_id} is not flagged for review")
         if not command.note.strip():

@@ -37,6 +37,7 @@ class CandidateRegistered(DomainEvent):
     employer_id: str | None = None
     sector: str | None = None
     size: str | None = None
+    zone: str | None = None  # the province's zone in the cycle's reference data; absent before it was recorded
 
 
 @contract

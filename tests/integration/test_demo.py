@@ -24,4 +24,5 @@ def test_demo_prints_the_provincial_leaderboard():
     assert rows == [("1", "Kota Bandung", "84.60"), ("2", "Kabupaten Bekasi", "77.25"),
                     ("3", "Kabupaten Bogor", "74.50")]
     assert re.search(r"Kota Depok\s+not shortlisted\s+document stage 48\.12", result.stdout), result.stdout
-    assert "Kota Bandung" in result.stdout and "http://127.0.0.1:" in result.stdout
+    assert "nominated to the national round: Kota Bandung (jawa-bali), total 84.60" in result.stdout
+    assert re.search(r"leaderboard digest [0-9a-f]{64}", result.stdout) and "http://127.0.0.1:" in result.stdout

@@ -22,6 +22,7 @@ from services.interview.domain import (
     Schedule,
     ScheduleInterview,
 )
+from shared.board_status import BOARD_STATUS
 from shared.shortlists import SHORTLISTS, Shortlists, shortlist_key
 from shared.commands import Rejected
 from shared.contracts.cycle_config import STAGES, CycleConfig
@@ -38,6 +39,7 @@ from shared.directory import CandidateDirectory, CycleDirectory, Registered
 from shared.envelope import Actor, seal
 from shared.panel import PanelDirectory
 from shared.projection import project
+from tests.unit.test_publication import BOARD, FREEZE, PUBLISHED_STATUS, REOPENED_STATUS
 
 CRITERIA = [{"id": "commitment", "name": "Forward commitment", "weight": 0.3},
             {"id": "work-plan", "name": "Work plan", "weight": 0.3},
@@ -81,11 +83,12 @@ PANEL = {p: person(p) for p in ("iv-1", "iv-2", "iv-3")}
 
 
 def interviewing(stage="interview", category="regency-city", withdrawn=False, candidate=True, shortlisted=True,
-                 people=None) -> Interviewing:
+                 people=None, board=None) -> Interviewing:
     doc = {"candidate_id": "kota-bandung", "category_id": category, "withdrawn": withdrawn, **WHERE}
     cycle = {"config": CONFIG.model_dump(mode="json"), "stage": stage}
     shortlist = {"shortlisted": ["kota-bogor", *(["kota-bandung"] if shortlisted else [])]}
-    return Interviewing(Registered(doc if candidate else None, cycle), shortlist, PANEL if people is None else people)
+    return Interviewing(Registered(doc if candidate else None, cycle), shortlist, PANEL if people is None else people,
+                        board)
 
 
 def decide(command, state, context=None):
@@ -363,6 +366,36 @@ def test_amendment_rules(command, state, context, rule, status):
     assert refused(command, state, context) == (rule, status)
 
 
+# the freeze once the province's results are published ---------------------------------------
+
+
+
+def test_a_reopened_board_takes_amendments_in_provincial_results():
+    [event] = decide(_amend(), SCORED, interviewing("provincial_results", board=REOPENED_STATUS))
+    assert event == InterviewScoreAmended(indicator_id="talk", **AMEND)
+
+
+@pytest.mark.parametrize("stage, board, rule", [*FREEZE, ("plenary", None, "wrong_stage")])
+def test_a_published_board_freezes_amendments(stage, board, rule):
+    assert refused(_amend(), SCORED, interviewing(stage, board=board)) == (rule, 409)
+
+
+@pytest.mark.parametrize("board", [None, PUBLISHED_STATUS, REOPENED_STATUS])
+def test_scores_schedules_and_no_shows_stay_in_the_interview_stage_even_on_a_reopened_board(board):
+    context = interviewing("provincial_results", board=board)
+    assert refused(RecordInterviewScore(**{**SCORE, "score_id": "s-2", "indicator_id": "understanding"}), SCORED,
+                   context) == ("wrong_stage", 409)
+    assert refused(RecordNoShow(**NO_SHOW), SCHEDULED, context) == ("wrong_stage", 409)
+    assert refused(ScheduleInterview(**SCHEDULE), InterviewSheet(), context) == ("wrong_stage", 409)
+
+
+def test_a_reopened_board_does_not_lift_the_other_rules():
+    reopened = dict(stage="provincial_results", board=REOPENED_STATUS)
+    assert refused(_amend(), SCORED, interviewing(withdrawn=True, **reopened)) == ("candidate_withdrawn", 409)
+    assert refused(_amend(), SCORED, interviewing(people=CONFLICTED, **reopened)) == ("conflict_of_interest", 403)
+    assert refused(_amend(), MISSED, interviewing(**reopened)) == ("interview_missed", 409)
+
+
 # no-shows ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("category, consequence", [("regency-city", "disqualified"), ("ten-point", "scale_minimum")])
@@ -480,6 +513,17 @@ async def test_the_context_reads_the_candidate_its_shortlist_and_the_people_name
     assert (no_show.shortlist, no_show.people, no_show.registered.stage) == (None, {}, "interview")
     unknown = await interview.context(RecordInterviewScore(**{**SCORE, "candidate_id": "kota-bogor"}), store)
     assert (unknown.registered.candidate, unknown.people) == (None, {})
+
+
+async def test_the_context_of_an_amendment_reads_the_candidates_board_status():
+    store = Store()
+    await feed(store, *DIRECTORY)
+    interview = CandidateInterview()
+    assert (await interview.context(AmendInterviewScore(**AMEND), store)).board is None
+    await store.put(BOARD_STATUS, BOARD, REOPENED_STATUS)
+    assert (await interview.context(AmendInterviewScore(**AMEND), store)).board == REOPENED_STATUS
+    assert (await interview.context(RecordInterviewScore(**SCORE), store)).board is None
+    assert (await interview.context(ScheduleInterview(**SCHEDULE), store)).board is None
 
 
 async def test_a_schedule_decided_on_the_stored_context_is_accepted():

@@ -141,13 +141,20 @@ REGISTER = dict(candidate_id="kota-bandung", cycle_id="demo-2024", category_id="
                 kind="regency_city", name="Kota Bandung", province="jawa-barat")
 
 
-def test_a_registration_records_exactly_what_was_registered():
+def test_a_registration_records_exactly_what_was_registered_and_the_provinces_zone():
     command = RegisterCandidate(**REGISTER, regency_code="32.73")
     [event] = Candidate().decide(command, CandidateState(), OPEN)
     assert isinstance(event, CandidateRegistered)
     assert event.model_dump() == {**REGISTER, "regency_code": "32.73", "employer_id": None, "sector": None,
-                                  "size": None}
+                                  "size": None, "zone": "jawa-bali"}
     assert command.aggregate_id() == "kota-bandung"
+
+
+def test_the_zone_comes_from_the_cycles_reference_data_and_older_registrations_have_none():
+    command = RegisterCandidate(**{**REGISTER, "province": "aceh"})
+    [event] = Candidate().decide(command, CandidateState(), OPEN)
+    assert event.zone == "sumatra"
+    assert CandidateRegistered(**REGISTER).zone is None
 
 
 def test_a_business_keeps_its_employer_sector_and_size():
@@ -237,10 +244,10 @@ def test_register_then_withdraw_folds_into_a_withdrawn_candidate_that_keeps_its_
     candidate = Candidate()
     state = fold(candidate, candidate.initial_state(),
                  candidate.decide(RegisterCandidate(**REGISTER), CandidateState(), OPEN))
-    assert state == CandidateState(registered=CandidateRegistered(**REGISTER), withdrawn=False)
+    assert state == CandidateState(registered=CandidateRegistered(**REGISTER, zone="jawa-bali"), withdrawn=False)
     state = fold(candidate, state, candidate.decide(WITHDRAW, state, in_stage("interview")))
     assert state.withdrawn is True
-    assert state.registered == CandidateRegistered(**REGISTER)
+    assert state.registered == CandidateRegistered(**REGISTER, zone="jawa-bali")
     assert refused(candidate, WITHDRAW, state, in_stage("interview")) == ("already_withdrawn", 409)
     assert refused(candidate, RegisterCandidate(**REGISTER), state, OPEN) == ("duplicate_candidate", 409)
 

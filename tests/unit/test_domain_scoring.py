@@ -7,11 +7,13 @@ import pytest
 from pydantic import ValidationError
 
 from services.scoring.commands import AmendScore, ConfirmScore, FlagScoresForReview, ScoreFromFigure, ScoreIndicator
+from services.scoring import evidence_index
 from services.scoring.domain import CandidateScores, Judging, Review, ScoreEntry, ScoreSheet, band_score
 from shared.commands import Rejected
 from shared.contracts.cycle_config import STAGES, CoverageRule, CycleConfig
 from shared.contracts.scoring import IndicatorScored, ScoreAmended, ScoreConfirmed, ScoreFlaggedForReview
 from shared.directory import Registered
+from tests.unit.test_publication import BOARD, FREEZE, PUBLISHED_STATUS, REOPENED_STATUS
 
 DEMO_BANDS = [{"min_ratio": 0.0, "score": 20}, {"min_ratio": 0.3, "score": 50},
               {"min_ratio": 0.5, "score": 70}, {"min_ratio": 0.7, "score": 90}]
@@ -66,11 +68,13 @@ EVIDENCE = {"evidence": {"doc-perda-7": {"kind": "document", "status": "verified
 
 
 def registered(stage: str = "assessment", withdrawn: bool = False, category: str = "regency-city",
-               candidate: bool = True, person: dict | None = None, evidence: dict | None = None) -> Judging:
+               candidate: bool = True, person: dict | None = None, evidence: dict | None = None,
+               board: dict | None = None) -> Judging:
     doc = {"candidate_id": "kota-bandung", "cycle_id": "demo-2024", "category_id": category, "withdrawn": withdrawn,
            "province": "jawa-barat"}
     context = Registered(doc if candidate else None, {"config": CONFIG.model_dump(mode="json"), "stage": stage})
-    return Judging(context, assessor() if person is None else person, EVIDENCE if evidence is None else evidence)
+    return Judging(context, assessor() if person is None else person, EVIDENCE if evidence is None else evidence,
+                   board)
 
 
 def refused(command, state, context) -> tuple[str, int]:
@@ -485,3 +489,61 @@ def test_a_candidate_screened_out_is_not_assessed_and_one_screened_in_is():
         assert refused(command, state, registered(evidence=out)) == ("screened_out", 409)
     passed = {**EVIDENCE, "screening": {"eligible": True, "failed": []}}
     assert decide(ScoreIndicator(**SCORE), ScoreSheet(), registered(evidence=passed))
+
+
+# the freeze once the province's results are published -------------------------------------
+
+CONFIRM = dict(candidate_id="kota-bandung", score_id="s-1", assessor_id="a-1", note="Perda 7 stands")
+
+
+def test_a_reopened_board_takes_amendments_and_confirmations_in_provincial_results():
+    reopened = registered("provincial_results", board=REOPENED_STATUS)
+    [amended] = decide(AmendScore(**AMEND), SCORED, reopened)
+    assert (amended.supersedes, amended.value) == ("s-1", 85)
+    [confirmed] = decide(ConfirmScore(**CONFIRM), flagged(), reopened)
+    assert confirmed == ScoreConfirmed(**CONFIRM)
+
+
+@pytest.mark.parametrize("stage, board, rule", [*FREEZE, ("interview", None, "wrong_stage")])
+def test_a_published_board_freezes_amendments_and_confirmations(stage, board, rule):
+    context = registered(stage, board=board)
+    assert refused(AmendScore(**AMEND), SCORED, context) == (rule, 409)
+    assert refused(ConfirmScore(**CONFIRM), flagged(), context) == (rule, 409)
+
+
+@pytest.mark.parametrize("board", [None, PUBLISHED_STATUS, REOPENED_STATUS])
+def test_new_scores_stay_in_the_assessment_stage_even_on_a_reopened_board(board):
+    assert refused(ScoreIndicator(**SCORE), ScoreSheet(), registered("provincial_results", board=board)) == \
+        ("wrong_stage", 409)
+
+
+def test_a_reopened_board_does_not_lift_the_other_rules():
+    reopened = dict(stage="provincial_results", board=REOPENED_STATUS)
+    assert refused(AmendScore(**AMEND), SCORED, registered(withdrawn=True, **reopened)) == ("candidate_withdrawn", 409)
+    assert refused(AmendScore(**AMEND), SCORED, registered(person=assessor("a-1", "bali"), **reopened)) == \
+        ("not_assigned", 403)
+
+
+class Store:
+    def __init__(self, docs: dict[tuple[str, str], dict]) -> None:
+        self.docs = docs
+
+    async def get(self, collection, doc_id):
+        return self.docs.get((collection, doc_id))
+
+
+async def test_the_context_of_an_amendment_or_confirmation_reads_the_candidates_board_status():
+    candidate = {"candidate_id": "kota-bandung", "cycle_id": "demo-2024", "category_id": "regency-city",
+                 "province": "jawa-barat", "withdrawn": False}
+    store = Store({("directory_candidates", "kota-bandung"): candidate, ("board_status", BOARD): REOPENED_STATUS,
+                   ("directory_cycles", "demo-2024"): {"config": CONFIG.model_dump(mode="json"),
+                                                       "stage": "provincial_results"},
+                   ("directory_panellists", "demo-2024:a-1"): assessor(),
+                   (evidence_index.EVIDENCE, "kota-bandung"): EVIDENCE})
+    sheet = CandidateScores()
+    for command in (AmendScore(**AMEND), ConfirmScore(**CONFIRM)):
+        context = await sheet.context(command, store)
+        assert (context.board, context.registered.stage) == (REOPENED_STATUS, "provincial_results")
+    assert (await sheet.context(ScoreIndicator(**SCORE), store)).board is None
+    assert (await sheet.context(AmendScore(**{**AMEND, "candidate_id": "kab-bogor"}), store)).board is None
+    assert decide(AmendScore(**AMEND), SCORED, await sheet.context(AmendScore(**AMEND), store))

@@ -146,7 +146,7 @@ def test_the_standing_holds_registration_scores_interviews_and_the_latest_verifi
     assert {k: view[k] for k in ("candidate_id", "cycle_id", "category_id", "province", "name", "kind")} == {
         "candidate_id": "c-1", "cycle_id": "demo-2024", "category_id": "regency-city", "province": "jawa-barat",
         "name": "Kota Bandung", "kind": "regency_city"}
-    assert "regency_code" not in view
+    assert view["regency_code"] == "32.73" and view["employer_id"] is None and view["zone"] is None
     assert view["scores"] == EXPECTED_SCORES
     assert view["interviews"] == EXPECTED_INTERVIEWS
     assert view["interview_schedule"] == {"scheduled_for": "2025-02-17T02:00:00Z", "panel": ["iv1", "iv2"]}
