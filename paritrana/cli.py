@@ -3,6 +3,8 @@
     paritrana audit verify [--json]                          exit 1 when a hash chain is broken
     paritrana audit export CYCLE --format jsonl|csv --output FILE
     paritrana rebuild [--no-switch] [--accept-difference REASON]   exit 1 when the digests differ
+    paritrana explain CANDIDATE [--json]                     exit 1 when it differs from the live board
+    paritrana leaderboards export CYCLE --output FILE
 
 Each group of commands is a Typer sub-app added to `app` (`app.add_typer(group, name=...)`); a
 command reaches a service through `_http(ctx).client(url)`, whose transport tests replace by
@@ -198,6 +200,69 @@ def _print_rebuild(outcome: dict[str, Any]) -> None:
     verdict = "[green]identical[/green]" if outcome["identical"] else "[red]different[/red]"
     console.print(f"digests {verdict}; " + (
         f"generation {outcome['switched']['active']} is live" if "switched" in outcome else "nothing switched"))
+
+
+
+@app.command("explain")
+def explain(ctx: typer.Context, candidate_id: str, ranking_url: RankingUrl = DEFAULT_RANKING_URL,
+            as_json: JsonOutput = False):
+    """Why a candidate has its rank: every event that contributed, who did it and when, and the
+    total recomputed from those events. Exit code 1 when it differs from the live leaderboard."""
+    explanation = _get(ctx, ranking_url, f"/candidates/{candidate_id}/explanation").json()
+    if as_json:
+        typer.echo(json.dumps(explanation, indent=2, ensure_ascii=False))
+    else:
+        _print_explanation(explanation)
+    if explanation["matches_live"] is False:
+        raise typer.Exit(1)
+
+
+def _print_explanation(explanation: dict[str, Any]) -> None:
+    console = Console()
+    rubric = explanation["rubric"]
+    console.print(f"[bold]{escape(str(explanation['name']))}[/bold] ({explanation['candidate_id']}), "
+                  f"{explanation['category_id']} in {explanation['province']}, cycle {explanation['cycle_id']}; "
+                  f"rubric v{rubric['version']}, {rubric['aggregation']}")
+    events = Table(title="Events, in order")
+    for column in ("when", "who", "event", "what"):
+        events.add_column(column)
+    for event in explanation["events"]:
+        who = f"{event['who']['id']} ({event['who']['role']})"
+        events.add_row(event["when"][:19], escape(who), event["type"], escape(str(event["what"])))
+    console.print(events)
+    indicators = Table(title="Indicators")
+    for column in ("indicator", "method", "weight", "scores", "value", "contribution"):
+        indicators.add_column(column)
+    for row in explanation["indicators"]:
+        scores = ", ".join(f"{s['by']} {s['value']:g}" for s in row["scores"])
+        indicators.add_row(row["indicator_id"], row["method"], f"{row['weight']:g}", escape(scores),
+                           _number(row["value"]), _number(row["contribution"]))
+    console.print(indicators)
+    totals, live = explanation["totals"], explanation["live"] or {}
+    console.print(f"{totals['stage']} stage: total {_number(totals['total'])}, document {_number(totals['document_total'])}"
+                  f", interview {_number(totals['interview_total'])}; live: {live.get('list')} rank {live.get('rank')}"
+                  f"; recomputed equals live: {explanation['matches_live']}")
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+leaderboards = typer.Typer(help="Leaderboards from the event log.", no_args_is_help=True)
+app.add_typer(leaderboards, name="leaderboards")
+
+
+@leaderboards.command("export")
+def leaderboards_export(ctx: typer.Context, cycle_id: str, output: Annotated[str, typer.Option(
+        "--output", help="File to write, or - for standard output.")] = "-",
+        ranking_url: RankingUrl = DEFAULT_RANKING_URL):
+    """Every leaderboard of a cycle as CSV, replayed from the log (the same bytes every time)."""
+    content = _get(ctx, ranking_url, f"/exports/{cycle_id}/leaderboards.csv").content
+    if output == "-":
+        sys.stdout.buffer.write(content)
+    else:
+        Path(output).write_bytes(content)
+        Console(stderr=True).print(f"{len(content)} bytes, sha256 {hashlib.sha256(content).hexdigest()}")
 
 
 if __name__ == "__main__":

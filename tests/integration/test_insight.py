@@ -5,12 +5,15 @@ board is the same bytes twice. (Totals by hand in test_slice.py and tests/unit/t
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from statistics import mean
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from paritrana.cli import app
 from paritrana.scenario import AMENDMENT, CATEGORY, PROVINCE, play_demo
 from tests.unit.test_replay_and_history import EXPECTED_CSV
 from tests.unit.test_trail_and_explain import fold_listed
@@ -83,3 +86,17 @@ def test_bad_requests_are_refused_with_their_reason(running, explanation):
     for path, params, status, rule in refusals:
         response = _get(running, path, **params)
         assert (response.status_code, response.json()["detail"]["rule"]) == (status, rule), path
+
+
+def test_the_cli_explains_a_rank_and_exports_the_leaderboards(running, explanation, tmp_path):
+    url = running.services.url("ranking")
+    shown = CliRunner().invoke(app, ["explain", "kab-bogor", "--ranking-url", url])
+    assert shown.exit_code == 0, shown.output
+    assert "total 74.5" in shown.stdout and "ScoreAmended" in shown.stdout
+    as_json = json.loads(CliRunner().invoke(app, ["explain", "kab-bogor", "--json", "--ranking-url", url]).stdout)
+    assert as_json["totals"]["total"] == 74.5
+    assert any(AMENDMENT[4] in e["what"] for e in as_json["events"] if e["type"] == "ScoreAmended")
+    target = tmp_path / "boards.csv"
+    exported = CliRunner().invoke(app, ["leaderboards", "export", CYCLE, "--output", str(target), "--ranking-url", url])
+    assert exported.exit_code == 0, exported.output
+    assert target.read_bytes() == EXPECTED_CSV.encode()
