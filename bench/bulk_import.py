@@ -21,7 +21,6 @@ from paritrana.client import Api
 from paritrana.launcher import cluster
 from paritrana.scenario import demo_config, open_cycle
 
-HEADERS = {"X-Actor-Id": "bench", "X-Actor-Role": "organiser", "Content-Type": "text/csv"}
 
 
 def candidates_csv(rows: int) -> bytes:
@@ -37,11 +36,11 @@ def figures_csv(rows: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def show_progress(url: str, key: str, stop: threading.Event) -> None:
+def show_progress(url: str, key: str, headers: dict[str, str], stop: threading.Event) -> None:
     started = time.perf_counter()
     while not stop.wait(2):
         try:
-            progress = httpx.get(f"{url}/imports/{key}").json()
+            progress = httpx.get(f"{url}/imports/{key}", headers=headers).json()
         except (httpx.HTTPError, ValueError):
             continue
         if "total" not in progress:
@@ -54,14 +53,14 @@ def show_progress(url: str, key: str, stop: threading.Event) -> None:
     print(file=sys.stderr)
 
 
-def post(url: str, path: str, body: bytes, key: str, **params) -> tuple[httpx.Response, float]:
+def post(api: Api, url: str, path: str, body: bytes, key: str, **params) -> tuple[httpx.Response, float]:
     stop = threading.Event()
-    watcher = threading.Thread(target=show_progress, args=(url, key, stop), daemon=True)
+    watcher = threading.Thread(target=show_progress, args=(url, key, api.headers, stop), daemon=True)
     watcher.start()
     started = time.perf_counter()
     try:
         response = httpx.post(f"{url}{path}", params=params, content=body, timeout=7200,
-                              headers={**HEADERS, "Idempotency-Key": key})
+                              headers={**api.headers, "Content-Type": "text/csv", "Idempotency-Key": key})
     finally:
         stop.set()
         watcher.join()
@@ -81,15 +80,15 @@ def run(rows: int, backend: str) -> list[str]:
     services = cluster(env, data / "logs")
     services.start()
     try:
-        open_cycle(Api(services.urls(), "bench", "organiser"), {**demo_config(), "cycle_id": "bench"})
+        api = Api(services.urls(), "bench", "organiser", services.jwt_secret)
+        open_cycle(api, {**demo_config(), "cycle_id": "bench"})
         registration, evidence = services.url("registration"), services.url("evidence")
-        response, seconds = post(registration, "/candidates/import", candidates_csv(rows), "bench-candidates",
+        response, seconds = post(api, registration, "/candidates/import", candidates_csv(rows), "bench-candidates",
                                  cycle_id="bench")
         lines = [row("candidates", backend, rows, response, seconds)]
         if response.status_code == 201:
-            api = Api(services.urls(), "bench", "organiser")
             api.wait_for("evidence", f"/directory/candidates/bench-{rows - 1}", timeout=600)
-            response, seconds = post(evidence, "/coverage-figures/import", figures_csv(rows), "bench-figures")
+            response, seconds = post(api, evidence, "/coverage-figures/import", figures_csv(rows), "bench-figures")
             lines.append(row("coverage rows", backend, rows, response, seconds))
         return lines
     finally:

@@ -5,6 +5,9 @@
     paritrana rebuild [--no-switch] [--accept-difference REASON]   exit 1 when the digests differ
     paritrana explain CANDIDATE [--json]                     exit 1 when it differs from the live board
     paritrana leaderboards export CYCLE --output FILE
+    paritrana token PERSON --role ROLE [--province P]       (needs PARITRANA_JWT_SECRET)
+
+Every command but `token` sends PARITRANA_TOKEN as its bearer token.
 
 Each group of commands is a Typer sub-app added to `app` (`app.add_typer(group, name=...)`); a
 command reaches a service through `_http(ctx).client(url)`, whose transport tests replace by
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -28,6 +32,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from shared.auth import Principal, issue_token
 
 DEFAULT_RANKING_URL = "http://127.0.0.1:8105"  # `make run` serves ranking on the fifth port from 8101
 
@@ -46,9 +52,12 @@ class Http:
 
     transport: httpx.BaseTransport | None = None
     timeout: float = 300.0  # verifying a large log reads all of it
+    token: str | None = None  # else PARITRANA_TOKEN
 
     def client(self, base_url: str) -> httpx.Client:
-        return httpx.Client(base_url=base_url, transport=self.transport, timeout=self.timeout)
+        token = self.token or os.environ.get("PARITRANA_TOKEN")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=base_url, transport=self.transport, timeout=self.timeout, headers=headers)
 
 
 def _http(ctx: typer.Context) -> Http:
@@ -144,7 +153,7 @@ def _post(ctx: typer.Context, base_url: str, path: str, body: dict[str, Any]) ->
     """POST a body; an unreachable service or an error answer ends the command with exit code 2."""
     try:
         with _http(ctx).client(base_url) as client:
-            response = client.post(path, json=body, headers={"X-Actor-Id": "cli", "X-Actor-Role": "organiser"})
+            response = client.post(path, json=body)
     except httpx.HTTPError as exc:
         _fail(f"cannot reach {base_url}: {exc}")
     if response.status_code >= 400:
@@ -263,6 +272,24 @@ def leaderboards_export(ctx: typer.Context, cycle_id: str, output: Annotated[str
     else:
         Path(output).write_bytes(content)
         Console(stderr=True).print(f"{len(content)} bytes, sha256 {hashlib.sha256(content).hexdigest()}")
+
+
+
+@app.command("token")
+def token(person_id: str, role: Annotated[str, typer.Option(help="organiser, auditor, committee-chair, ...")],
+          province: Annotated[list[str], typer.Option(help="a province acted for; repeat; * for all")] = ["*"],
+          candidate: Annotated[str | None, typer.Option(help="for the candidate role: which candidate")] = None,
+          hours: Annotated[int, typer.Option(help="how long the token is valid")] = 8):
+    """Mint a bearer token with the services' key (PARITRANA_JWT_SECRET), for operators and the
+    demo; set it as PARITRANA_TOKEN for the other commands."""
+    secret = os.environ.get("PARITRANA_JWT_SECRET")
+    if not secret:
+        _fail("set PARITRANA_JWT_SECRET to the services' key")
+    try:
+        who = Principal(id=person_id, role=role, provinces=province, candidate_id=candidate)
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(issue_token(secret, who, hours * 3600))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from shared.auth import ALL_PROVINCES, Principal, issue_token
+
 
 class ApiError(RuntimeError):
     def __init__(self, response: httpx.Response) -> None:
@@ -17,13 +19,30 @@ class ApiError(RuntimeError):
 
 
 class Api:
-    def __init__(self, urls: dict[str, str], actor_id: str, role: str) -> None:
-        self._urls = urls
+    """Calls the services as one person: with a bearer token minted from the services' key (the
+    demo's and the tests' clusters make one; real deployments hand tokens out instead)."""
+
+    def __init__(self, urls: dict[str, str], actor_id: str, role: str, jwt_secret: str | None = None,
+                 provinces: tuple[str, ...] = (ALL_PROVINCES,), candidate_id: str | None = None) -> None:
+        self._urls, self._secret = urls, jwt_secret
         self._headers = {"X-Actor-Id": actor_id, "X-Actor-Role": role}
+        if jwt_secret is not None:
+            who = Principal(id=actor_id, role=role, provinces=list(provinces), candidate_id=candidate_id)
+            self._headers["Authorization"] = f"Bearer {issue_token(jwt_secret, who)}"
         self._http = httpx.Client(timeout=30)
 
-    def as_actor(self, actor_id: str, role: str) -> Api:
-        return Api(self._urls, actor_id, role)
+    def as_actor(self, actor_id: str, role: str, provinces: tuple[str, ...] = (ALL_PROVINCES,),
+                 candidate_id: str | None = None) -> Api:
+        return Api(self._urls, actor_id, role, self._secret, provinces, candidate_id)
+
+    @property
+    def token(self) -> str | None:
+        return self._headers.get("Authorization", " ").split(" ", 1)[1] or None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The headers that say who is asking, for calls made without this client."""
+        return dict(self._headers)
 
     def post(self, service: str, path: str, body: dict[str, Any], key: str | None = None, **params) -> dict:
         headers = {**self._headers, "Idempotency-Key": key or uuid.uuid4().hex}

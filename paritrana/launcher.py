@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -81,6 +82,7 @@ class ServiceProcess:
 @dataclass
 class Cluster:
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    jwt_secret: str | None = None  # the key the services check tokens with
 
     def url(self, name: str) -> str:
         return self.services[name].url
@@ -119,7 +121,8 @@ class Cluster:
 
 def cluster(env: dict[str, str], log_dir: Path, ports: dict[str, int] | None = None) -> Cluster:
     ports = ports or {name: free_port() for name in SERVICES}
-    full_env = {**os.environ, **env}
+    # a key made for this cluster, unless one is given: there is no built-in default
+    full_env = {"PARITRANA_JWT_SECRET": secrets.token_urlsafe(32), **os.environ, **env}
     processes = {name: ServiceProcess(name, ports[name], full_env, log_dir / f"{name}.log") for name in SERVICES}
     if full_env.get("PARITRANA_BACKEND") == "kafka" and full_env.get("PARITRANA_STREAM_ENGINE") == "faust":
         for name in SERVICES:
@@ -129,4 +132,4 @@ def cluster(env: dict[str, str], log_dir: Path, ports: dict[str, int] | None = N
                 processes[f"{name}-stream"] = ServiceProcess(
                     f"{name}-stream", None, full_env, log_dir / f"{name}-stream.log", command
                 )
-    return Cluster(processes)
+    return Cluster(processes, full_env["PARITRANA_JWT_SECRET"])

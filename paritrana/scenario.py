@@ -105,7 +105,7 @@ def play_demo(api: Api, after_step: Callable[[str], None] = lambda step: None) -
         ("open", lambda: open_cycle(api, config)),
         ("register", lambda: register(api, cycle_id, {c: name for c, (name, *_rest) in CANDIDATES.items()})),
         ("panel", lambda: appoint_panel(api, cycle_id)),
-        ("figures", lambda: _submit_figures(api.as_actor("bpjs-data-office", "data-officer"))),
+        ("figures", lambda: _submit_figures(api.as_actor("bpjs-data-office", "regional-service"))),
         ("verification", lambda: _verify_figures(api.as_actor("secretary-jabar", "committee-secretary"))),
         ("assessment", lambda: advance(api, cycle_id, "assessment")),
         ("scores", lambda: state.update(score_ids=_score(api))),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,3 +24,6 @@ class Settings(BaseSettings):
     # On Kafka, services with a faust worker (ranking) run it only when asked: faust-streaming 0.15.3
     # was seen to drop a record during a rebalance (see services/ranking/stream.py).
     stream_engine: Literal["consumer", "faust"] = "consumer"
+    # The key bearer tokens are signed with (HS256). No default: without it every request but the
+    # operational ones (health, readiness, metrics, docs) is refused with 401.
+    jwt_secret: SecretStr | None = Field(default=None, min_length=32)

@@ -109,16 +109,23 @@ def routes() -> APIRouter:
         )
         return accepted(await rt.submit(command, who, cid, idempotency_key))
 
-    @router.get("/documents/{sha256}")
-    async def download_document(sha256: A[str, Path(pattern=r"^[0-9a-f]{64}$")], rt: Rt):
-        """The stored file, its hash checked again before it is sent."""
+    @router.get("/candidates/{candidate_id}/documents/{sha256}")
+    async def download_document(candidate_id: str, sha256: A[str, Path(pattern=r"^[0-9a-f]{64}$")], rt: Rt):
+        """A file the candidate's evidence holds, its hash checked again before it is sent; always as
+        an attachment that browsers neither render nor sniff."""
+        doc = await rt.store.get("aggregates", f"candidate-evidence/{candidate_id}")
+        documents = EvidenceState.model_validate(doc["state"]).documents if doc else {}
+        if not any(d.sha256 == sha256 for d in documents.values()):
+            raise HTTPException(404, f"candidate {candidate_id} has no document {sha256}")
         try:
             path = blobs(rt).verified(sha256)
         except LookupError as exc:
             raise HTTPException(404, str(exc)) from exc
         except Corrupted as exc:
             raise HTTPException(500, {"rule": "stored_file_corrupted", "reason": str(exc)}) from exc
-        return FileResponse(path, headers={"X-Content-SHA256": sha256})
+        headers = {"X-Content-SHA256": sha256, "X-Content-Type-Options": "nosniff",
+                   "Content-Disposition": f'attachment; filename="{sha256[:16]}"'}
+        return FileResponse(path, media_type="application/octet-stream", headers=headers)
 
     @router.get("/candidates/{candidate_id}/evidence")
     async def candidate_evidence(candidate_id: str, rt: Rt):

@@ -17,7 +17,7 @@ from tests.conftest import unique
 class Running:
     def __init__(self, services: Cluster, settings: Settings) -> None:
         self.services, self.settings = services, settings
-        self.api = Api(services.urls(), "test", "organiser")
+        self.api = Api(services.urls(), "test", "organiser", services.jwt_secret)
 
     def records(self, topic: str) -> list:
         async def read():
@@ -42,14 +42,7 @@ class Running:
         asyncio.run(write())
 
 
-@pytest.fixture(
-    scope="module",
-    params=["embedded", pytest.param("kafka", marks=pytest.mark.infra)],
-)
-def running(request, tmp_path_factory) -> Running:
-    backend = request.param
-    if backend == "kafka":
-        request.getfixturevalue("infra_settings")
+def _running(backend: str, tmp_path_factory):
     data_dir: Path = tmp_path_factory.mktemp(f"slice-{backend}")
     env = {
         "PARITRANA_BACKEND": backend,
@@ -65,3 +58,19 @@ def running(request, tmp_path_factory) -> Running:
     )
     yield Running(services, settings)
     services.stop()
+
+
+@pytest.fixture(
+    scope="module",
+    params=["embedded", pytest.param("kafka", marks=pytest.mark.infra)],
+)
+def running(request, tmp_path_factory) -> Running:
+    if request.param == "kafka":
+        request.getfixturevalue("infra_settings")
+    yield from _running(request.param, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def running_embedded(tmp_path_factory) -> Running:
+    """For what does not depend on the backend."""
+    yield from _running("embedded", tmp_path_factory)

@@ -34,13 +34,14 @@ def played(running):
 
 
 def _get(running, path: str) -> httpx.Response:
-    response = httpx.get(f"{running.services.url('ranking')}{path}", timeout=120)
+    response = httpx.get(f"{running.services.url('ranking')}{path}", timeout=120, headers=running.api.headers)
     assert response.status_code == 200, response.text
     return response
 
 
 def _cli(running, *args: str):
-    return CliRunner().invoke(app, ["audit", *args, "--ranking-url", running.services.url("ranking")])
+    url = running.services.url("ranking")
+    return CliRunner().invoke(app, ["audit", *args, "--ranking-url", url], env=_token_env(running))
 
 
 def _log_events(running) -> list[tuple]:
@@ -78,7 +79,8 @@ def test_export_is_the_cycles_events_identical_twice(played):
     assert _get(played, f"/audit/cycles/{CYCLE}/events.csv").content == table.content
     rows = list(csv.DictReader(io.StringIO(table.content.decode())))
     assert [(r["event_id"], r["hash"]) for r in rows] == [(e.event_id, e.hash) for e in exported]
-    assert httpx.get(f"{played.services.url('ranking')}/audit/cycles/no-such-cycle/events.csv").status_code == 404
+    missing = f"{played.services.url('ranking')}/audit/cycles/no-such-cycle/events.csv"
+    assert httpx.get(missing, headers=played.api.headers).status_code == 404
 
 
 def test_cli_verify_and_export(played, tmp_path):
@@ -135,3 +137,7 @@ def test_cli_reports_an_unreachable_service_with_exit_code_2():
 
     result = CliRunner().invoke(app, ["audit", "verify"], obj=Http(transport=httpx.MockTransport(refuse)))
     assert result.exit_code == 2 and "cannot reach http://127.0.0.1:8105" in result.output
+
+
+def _token_env(running) -> dict[str, str]:
+    return {"PARITRANA_TOKEN": running.api.token or ""}

@@ -19,7 +19,7 @@ def cycle(running):
 
 
 def _post(running, cycle_id: str, body: bytes, key: str | None = None) -> httpx.Response:
-    headers = {"X-Actor-Id": "organiser-1", "X-Actor-Role": "organiser", "Content-Type": "text/csv"}
+    headers = {**running.api.headers, "Content-Type": "text/csv"}
     if key:
         headers["Idempotency-Key"] = key
     url = f"{running.services.url('registration')}/candidates/import"
@@ -28,7 +28,7 @@ def _post(running, cycle_id: str, body: bytes, key: str | None = None) -> httpx.
 
 def _exists(running, candidate_id: str) -> bool:
     url = f"{running.services.url('registration')}/candidates/{candidate_id}"
-    return httpx.get(url).status_code == 200
+    return httpx.get(url, headers=running.api.headers).status_code == 200
 
 
 def test_a_file_with_any_bad_row_registers_nothing_and_reports_every_row(running, cycle):
@@ -60,7 +60,8 @@ def test_a_clean_file_registers_every_row_once(running, cycle):
     assert first.status_code == 201, first.text
     assert first.json() == {"accepted": 40, "accepted_by_an_earlier_try": 0, "refused_at_decision": []}
     assert _exists(running, f"{prefix}-0") and _exists(running, f"{prefix}-39")
-    progress = httpx.get(f"{running.services.url('registration')}/imports/import-{prefix}").json()
+    progress = httpx.get(f"{running.services.url('registration')}/imports/import-{prefix}",
+                         headers=running.api.headers).json()
     assert progress == {"total": 40, "decided": 40}
     retried = _post(running, cycle, body, key=f"import-{prefix}")  # e.g. after a 503: nothing twice
     assert retried.status_code == 201

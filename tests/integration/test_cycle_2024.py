@@ -27,7 +27,7 @@ IDS = [line.split(",")[0] for line in CANDIDATES[1:]]
 
 
 def _post(running, service: str, path: str, content: bytes, content_type: str, key: str, **params) -> httpx.Response:
-    headers = {"X-Actor-Id": "organiser-1", "X-Actor-Role": "organiser", "Content-Type": content_type,
+    headers = {**running.api.as_actor("organiser-1", "organiser").headers, "Content-Type": content_type,
                "Idempotency-Key": key}
     return httpx.post(f"{running.services.url(service)}{path}", content=content, headers=headers, params=params,
                       timeout=120)
@@ -275,7 +275,7 @@ def _correct_pt_finance(running) -> None:
     six judged scores that cited the old figure until their assessors confirm or amend them."""
     api = running.api
     other_sheets = {c: api.get("scoring", f"/candidates/{c}/scores") for c in ELIGIBLE if c != "pt-finance"}
-    api.as_actor("bpjs-data-office", "data-officer").post("evidence", "/coverage-figures/corrections", {
+    api.as_actor("bpjs-data-office", "regional-service").post("evidence", "/coverage-figures/corrections", {
         "figure_id": "cov-pt-finance-2", "supersedes": "cov-pt-finance", "candidate_id": "pt-finance",
         "period": "2024", "workers_eligible": 1000, "workers_enrolled": 720, "source": "BPJS Ketenagakerjaan",
         "reason": "late enrolments of contract workers"}, key="correct-pt-finance")

@@ -26,11 +26,12 @@ AS_OF = f"/leaderboards/{CYCLE}/{CATEGORY}/provinces/{PROVINCE}/as-of"
 def explanation(running) -> dict:
     play_demo(running.api)
     return running.api.wait_for("ranking", "/candidates/kab-bogor/explanation", timeout=60,
-                                until=lambda e: (e["live"] or {}).get("list") == "ranked")
+                                until=lambda e: (e["live"] or {}).get("list") == "ranked" and e["matches_live"])
 
 
 def _get(running, path: str, **params) -> httpx.Response:
-    return httpx.get(f"{running.services.url('ranking')}{path}", params=params, timeout=120)
+    return httpx.get(f"{running.services.url('ranking')}{path}", params=params, timeout=120,
+                     headers=running.api.headers)
 
 
 def _bogor(board: dict) -> dict:
@@ -90,13 +91,19 @@ def test_bad_requests_are_refused_with_their_reason(running, explanation):
 
 def test_the_cli_explains_a_rank_and_exports_the_leaderboards(running, explanation, tmp_path):
     url = running.services.url("ranking")
-    shown = CliRunner().invoke(app, ["explain", "kab-bogor", "--ranking-url", url])
+    env = _token_env(running)
+    shown = CliRunner().invoke(app, ["explain", "kab-bogor", "--ranking-url", url], env=env)
     assert shown.exit_code == 0, shown.output
     assert "total 74.5" in shown.stdout and "ScoreAmended" in shown.stdout
-    as_json = json.loads(CliRunner().invoke(app, ["explain", "kab-bogor", "--json", "--ranking-url", url]).stdout)
+    as_json = json.loads(CliRunner().invoke(app, ["explain", "kab-bogor", "--json", "--ranking-url", url], env=env).stdout)
     assert as_json["totals"]["total"] == 74.5
     assert any(AMENDMENT[4] in e["what"] for e in as_json["events"] if e["type"] == "ScoreAmended")
     target = tmp_path / "boards.csv"
-    exported = CliRunner().invoke(app, ["leaderboards", "export", CYCLE, "--output", str(target), "--ranking-url", url])
+    exported = CliRunner().invoke(app, ["leaderboards", "export", CYCLE, "--output", str(target), "--ranking-url", url],
+                                  env=env)
     assert exported.exit_code == 0, exported.output
     assert target.read_bytes() == EXPECTED_CSV.encode()
+
+
+def _token_env(running) -> dict[str, str]:
+    return {"PARITRANA_TOKEN": running.api.token or ""}

@@ -60,8 +60,13 @@ def test_a_second_rebuild_after_the_switch_still_agrees_and_a_restart_keeps_the_
 
 
 def test_the_cli_rebuilds_compares_and_switches(running):
-    result = CliRunner().invoke(app, ["rebuild", "--json", "--ranking-url", running.services.url("ranking")])
+    url = running.services.url("ranking")
+    result = CliRunner().invoke(app, ["rebuild", "--json", "--ranking-url", url], env=_token_env(running))
     assert result.exit_code == 0, result.output
     outcome = json.loads(result.stdout)
     assert outcome["generation"] == 4 and outcome["identical"] is True
     assert outcome["switched"]["active"] == 4 and outcome["switched"]["retired"] == [3]
+
+
+def _token_env(running) -> dict[str, str]:
+    return {"PARITRANA_TOKEN": running.api.token or ""}

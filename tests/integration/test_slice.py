@@ -90,7 +90,7 @@ def assessing(running):
     running.api.as_actor("organiser-1", "organiser").post("registration", "/conflicts", {
         "person_id": "assessor-c", "cycle_id": ASSESS, "candidate_id": "as-depok", "nature": "employed_by"})
     running.api.wait_for("scoring", f"/directory/panellists/{ASSESS}/assessor-c", until=lambda p: p["conflicts"])
-    officer = running.api.as_actor("bpjs-data-office", "data-officer")
+    officer = running.api.as_actor("bpjs-data-office", "regional-service")
     for candidate in candidates:
         officer.post("evidence", "/coverage-figures", {"figure_id": f"f-{candidate}", "candidate_id": candidate,
                                                        "period": "2024", "workers_eligible": 100,
@@ -255,7 +255,7 @@ def test_cycle_opened_from_a_shipped_yaml_document(running):
     organiser = running.api.as_actor("organiser-1", "organiser")
     text = open("services/registration/cycles/paritrana-2024.yaml").read()
     url = running.services.url("registration")
-    headers = {"X-Actor-Id": "organiser-1", "X-Actor-Role": "organiser", "Content-Type": "application/yaml"}
+    headers = {**running.api.as_actor("organiser-1", "organiser").headers, "Content-Type": "application/yaml"}
     created = httpx.post(f"{url}/cycle-documents", content=text, headers=headers)
     assert created.status_code == 201, created.text
     cycle = organiser.get("registration", "/cycles/paritrana-2024")
@@ -269,11 +269,11 @@ def test_cycle_opened_from_a_shipped_yaml_document(running):
 def test_screening_checks_verified_evidence_against_the_2024_rules(running):
     organiser = running.api.as_actor("organiser-1", "organiser")
     text = open("services/registration/cycles/paritrana-2024.yaml").read().replace("paritrana-2024", "screen-2024")
-    headers = {"X-Actor-Id": "organiser-1", "X-Actor-Role": "organiser", "Content-Type": "application/yaml"}
+    headers = {**running.api.as_actor("organiser-1", "organiser").headers, "Content-Type": "application/yaml"}
     assert httpx.post(f"{running.services.url('registration')}/cycle-documents", content=text,
                       headers=headers).status_code == 201
     register(running.api, "screen-2024", {"sc-covered": "Kota Cimahi", "sc-silent": "Kab. Garut"})
-    officer = running.api.as_actor("bpjs-data-office", "data-officer")
+    officer = running.api.as_actor("bpjs-data-office", "regional-service")
     officer.post("evidence", "/coverage-figures", {"figure_id": "sc-f", "candidate_id": "sc-covered", "period": "2024",
                                                   "workers_eligible": 100, "workers_enrolled": 50, "source": "BPJS"})
     secretary = running.api.as_actor("secretary", "committee-secretary")
@@ -303,7 +303,7 @@ def test_screening_checks_verified_evidence_against_the_2024_rules(running):
 
 def _upload(running, candidate: str, indicator: str, content: bytes, content_type: str = "application/pdf",
             filename: str = "evidence.pdf") -> httpx.Response:
-    headers = {"X-Actor-Id": "secretary", "X-Actor-Role": "committee-secretary", "Content-Type": content_type}
+    headers = {**running.api.as_actor("secretary", "committee-secretary").headers, "Content-Type": content_type}
     params = {"indicator_id": indicator, "title": f"{indicator} evidence", "filename": filename}
     return httpx.post(f"{running.services.url('evidence')}/candidates/{candidate}/documents", params=params,
                       content=content, headers=headers)
@@ -315,8 +315,13 @@ def test_documents_are_stored_by_hash_and_bad_uploads_are_refused(assessing):
     assert attached.status_code == 201, attached.text
     evidence = assessing.api.get("evidence", "/candidates/as-bandung/evidence")
     [document] = evidence["documents"].values()
-    download = httpx.get(f"{assessing.services.url('evidence')}/documents/{document['sha256']}")
+    url = f"{assessing.services.url('evidence')}/candidates/as-bandung/documents/{document['sha256']}"
+    download = httpx.get(url, headers=assessing.api.headers)
     assert download.content == content and download.headers["X-Content-SHA256"] == hashlib.sha256(content).hexdigest()
+    assert download.headers["content-type"] == "application/octet-stream"
+    assert download.headers["content-disposition"].startswith("attachment")
+    elsewhere = f"{assessing.services.url('evidence')}/candidates/as-depok/documents/{document['sha256']}"
+    assert httpx.get(elsewhere, headers=assessing.api.headers).status_code == 404
     refusals = [
         (_upload(assessing, "as-bandung", "policy", content), 409, "duplicate_document"),
         (_upload(assessing, "as-bandung", "policy", b"x" * 100_001), 413, "file_too_large"),
