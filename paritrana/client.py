@@ -25,7 +25,7 @@ class Api:
     def __init__(self, urls: dict[str, str], actor_id: str, role: str, jwt_secret: str | None = None,
                  provinces: tuple[str, ...] = (ALL_PROVINCES,), candidate_id: str | None = None) -> None:
         self._urls, self._secret = urls, jwt_secret
-        self._headers = {"X-Actor-Id": actor_id, "X-Actor-Role": role}
+        self._headers: dict[str, str] = {}
         if jwt_secret is not None:
             who = Principal(id=actor_id, role=role, provinces=list(provinces), candidate_id=candidate_id)
             self._headers["Authorization"] = f"Bearer {issue_token(jwt_secret, who)}"

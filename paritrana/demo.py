@@ -53,11 +53,13 @@ def main() -> None:
     print(f"Starting the five services on the {settings.backend} backend (namespace {namespace}) ...")
     services.start()
     try:
-        api = Api(services.urls(), "demo", "organiser")
+        api = Api(services.urls(), "demo", "organiser", services.jwt_secret)
         board = play_demo(api)
         print_leaderboard(board)
         print_publication(publish_demo(api, board["cycle_id"]))
-        print("\nServing (Ctrl-C to stop):")
+        print("\nServing (Ctrl-C to stop). An organiser's token for this run (the key is made per run):")
+        print(f"  export PARITRANA_TOKEN={api.token}")
+        print(f"  export PARITRANA_RANKING_URL={services.url('ranking')}   # then e.g. paritrana explain kab-bogor")
         for name, url in services.urls().items():
             print(f"  {name:<13} {url}/docs")
         print(f"  logs in {data_dir / 'logs'}")

@@ -40,7 +40,8 @@ def _rule(*roles: str | frozenset[str], scope: Scope = "any") -> Rule:
 
 
 PUBLIC = frozenset({"/health", "/ready", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
-IDENTITY_FIELDS = ("assessor_id", "interviewer_id", "decided_by", "published_by", "requested_by", "approved_by")
+IDENTITY_FIELDS = ("assessor_id", "interviewer_id", "decided_by", "published_by", "requested_by", "approved_by",
+                   "saved_by", "excluded_by")
 
 POLICY: dict[tuple[str, str], Rule] = {
     # registration
@@ -56,6 +57,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/panellists"): _rule(N),
     ("POST", "/conflicts"): _rule(N, AS, IV, scope="self"),
     ("GET", "/people/{person_id}"): _rule(N, A, PROVINCIAL, scope="self"),
+    ("POST", "/reference-data/{version}/villages"): _rule(N),
+    ("GET", "/reference-data"): _rule(EVERYONE),
+    ("GET", "/reference-data/{version}"): _rule(EVERYONE),
+    ("GET", "/reference-data/{version}/villages/{code}"): _rule(EVERYONE),
     # evidence
     ("POST", "/coverage-figures"): _rule(N, RS, CS, scope="candidate"),
     ("POST", "/coverage-figures/corrections"): _rule(N, RS, CS, scope="candidate"),
@@ -98,6 +103,16 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/rebuilds"): _rule(N),
     ("GET", "/rebuilds"): _rule(N, A),
     ("POST", "/rebuilds/switch"): _rule(N),
+    ("POST", "/scenarios"): _rule(N),
+    ("POST", "/scenarios/preview"): _rule(N, A),
+    ("GET", "/scenarios"): _rule(N, A),
+    ("GET", "/scenarios/compare"): _rule(N, A),
+    ("GET", "/scenarios/{scenario_id}"): _rule(N, A),
+    ("GET", "/scenarios/{scenario_id}/outcome"): _rule(N, A),
+    ("POST", "/panellist-exclusions"): _rule(N),
+    ("GET", "/analytics/{cycle_id}/panellists"): _rule(N, A),
+    ("GET", "/publications/{cycle_id}/{category_id}/provinces/{province}/proof-leaves"): _rule(EVERYONE),
+    ("GET", "/publications/{cycle_id}/{category_id}/provinces/{province}/proofs/{event_id}"): _rule(EVERYONE),
     # every service
     ("GET", "/imports/{key}"): _rule(N, RS),
     ("GET", "/directory/candidates/{candidate_id}"): _rule(CANDIDATE_READERS, scope="candidate"),

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pymongo.errors import PyMongoError
 
 from shared.logging import clear_context, get_logger
-from shared.metrics import CONSUMED, DEAD_LETTERS, HANDLER_SECONDS
+from shared.metrics import CONSUMED, DEAD_LETTERS, HANDLER_SECONDS, LagTracker, produced
 from shared.ports import EventLog, Record, Unavailable
 
 log = get_logger(__name__)
@@ -32,6 +32,7 @@ class DeadLetters:
         }
         await self._log.append(self.topic, record.key or "none", record.value, headers)
         DEAD_LETTERS.labels(self._service, record.topic).inc()
+        produced(self._service, self.topic, ["dead-letter"])
         log.warning("dead letter", **headers)
 
 
@@ -56,6 +57,7 @@ class ConsumerLoop:
         self._batch_handler = batch_handler or self._one_by_one
         self._dead_letters = dead_letters
         self._stopping = asyncio.Event()
+        self.lag = LagTracker(service, group)
 
     async def run(self) -> None:
         while not self._stopping.is_set():
@@ -69,6 +71,7 @@ class ConsumerLoop:
             finally:
                 with contextlib.suppress(Exception):
                     await subscription.close()
+        self.lag.clear()
 
     async def _consume(self, subscription) -> None:
         while not self._stopping.is_set():
@@ -76,6 +79,9 @@ class ConsumerLoop:
             if records:
                 await self._batch_handler(records)
                 await subscription.commit(records)
+                self.lag.handled(records)
+            if self.lag.due():
+                await self.lag.refresh(self._log, self._topics)
 
     async def _one_by_one(self, records: Sequence[Record]) -> None:
         for record in records:

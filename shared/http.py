@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, R
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from shared import bulk
+from shared import bulk, metrics
+from shared.access import authorize
 from shared.commands import CommandBody, Outcome
 from shared.envelope import Actor
 from shared.logging import bind_correlation, clear_context, configure_logging, get_logger
@@ -30,11 +31,10 @@ class CommandRejected(Exception):
         self.outcome = outcome
 
 
-def actor(
-    x_actor_id: Annotated[str, Header(min_length=1, max_length=128)],
-    x_actor_role: Annotated[str, Header(min_length=1, max_length=64)],
-) -> Actor:
-    return Actor(id=x_actor_id, role=x_actor_role)
+def actor(request: Request) -> Actor:
+    """The authenticated person (shared.access put them on the request): events record them."""
+    principal = request.state.principal
+    return Actor(id=principal.id, role=principal.role)
 
 
 CurrentActor = Annotated[Actor, Depends(actor)]
@@ -103,7 +103,9 @@ def create_app(spec: ServiceSpec, routes: Callable[[], APIRouter], settings: Set
         yield
         await app.state.runtime.stop()
 
-    app = FastAPI(title=f"Paritrana {spec.name}", lifespan=lifespan)
+    app = FastAPI(title=f"Paritrana {spec.name}", lifespan=lifespan, dependencies=[Depends(authorize)])
+    app.state.settings = settings
+    metrics.instrument(app, spec.name)
     app.include_router(routes())
     _add_operations(app)
     _add_error_handlers(app)

@@ -21,7 +21,7 @@ from shared.codec import encode
 from shared.commands import Aggregate, CommandMessage, Outcome, Rejected
 from shared.envelope import Envelope, seal
 from shared.logging import bind_correlation, get_logger
-from shared.metrics import COMMANDS
+from shared.metrics import COMMANDS, decided, produced
 from shared.ports import EventLog, ReadStore, Record
 from shared.consumer import DeadLetters, handle_or_park
 
@@ -76,6 +76,7 @@ class CommandProcessor:
             return
         bind_correlation(correlation_id=message.correlation_id, command_id=message.command_id)
         if message.command_id in batch.outcomes or await self._store.get(OUTCOMES, message.command_id):
+            COMMANDS.labels(self._service, message.name, "duplicate", "").inc()
             return  # a duplicate (same idempotency key): decided once already
         doc_id = f"{aggregate.kind}/{message.aggregate_id}"
         doc = batch.docs.get(doc_id) or await self._load(doc_id, aggregate)
@@ -84,13 +85,14 @@ class CommandProcessor:
         await self._decide(record, message, aggregate, body, doc_id, doc, batch)
 
     async def _decide(self, record, message: CommandMessage, aggregate: Aggregate, body, doc_id, doc, batch) -> None:
+        decided(self._service, message.name, message.issued_at, self._clock())
         state = aggregate.state_type.model_validate(doc["state"])
         try:
             _check_version(message, doc["version"])
             events = aggregate.decide(body, state, await aggregate.context(body, self._store))
         except Rejected as rejection:
             batch.outcomes[message.command_id] = _rejected(message, rejection)
-            COMMANDS.labels(self._service, message.name, "rejected").inc()
+            COMMANDS.labels(self._service, message.name, "rejected", rejection.rule).inc()
             log.info("command rejected", command=message.name, rule=rejection.rule, reason=rejection.reason)
             return
         envelopes = self._seal(aggregate, message, doc, events)
@@ -115,7 +117,7 @@ class CommandProcessor:
         await self._store.put(AGGREGATES, doc_id, doc)  # durable before anything is published
         batch.docs[doc_id] = doc
         batch.outcomes[message.command_id] = outcome
-        COMMANDS.labels(self._service, message.name, "accepted").inc()
+        COMMANDS.labels(self._service, message.name, "accepted", "").inc()
         log.info("command accepted", command=message.name, aggregate=doc_id, events=len(envelopes))
 
     def _seal(self, aggregate: Aggregate, message: CommandMessage, doc: dict, events) -> list[Envelope]:
@@ -163,6 +165,7 @@ class CommandProcessor:
         ]
         if items:
             await self._log.append_many(self._events_topic, items)
+            produced(self._service, self._events_topic, (headers["type"] for _key, _value, headers in items))
         for command_id, outcome in batch.outcomes.items():
             await self._store.insert_if_absent(OUTCOMES, command_id, outcome)
         for doc_id, doc in batch.docs.items():

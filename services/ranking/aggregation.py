@@ -23,14 +23,19 @@ Aggregate = Callable[[Indicator, list[Score]], float]
 
 def current_scores(rubric: Rubric, standing: dict[str, Any]) -> dict[str, list[Score]]:
     """Each rubric indicator's current scores. An interview score without an indicator (the first
-    interview contract had none) counts for every interview indicator of the rubric."""
+    interview contract had none) counts for every interview indicator of the rubric. Scores by a
+    person excluded from the candidate's cycle (`excluded`, see projections.excluding) never count."""
     found: dict[str, list[Score]] = {i.id: [] for i in rubric.indicators}
     interview_ids = [i.id for i in rubric.indicators if i.method == "interview"]
+    excluded = standing.get("excluded", {})
     for score_id, s in standing.get("scores", {}).items():
+        if s["assessor_id"] in excluded:
+            continue
         if s["current"] and s["indicator_id"] in found and s["indicator_id"] not in interview_ids:
             found[s["indicator_id"]].append(Score(score_id, s["assessor_id"], s["value"]))
     for score_id, s in standing.get("interviews", {}).items():
-        if not s.get("current", True):  # standings built before part 2 have neither key
+        # standings built before part 2 have no `current`
+        if not s.get("current", True) or s["interviewer_id"] in excluded:
             continue
         for indicator_id in interview_ids if s.get("indicator_id") is None else [s["indicator_id"]]:
             if indicator_id in interview_ids:

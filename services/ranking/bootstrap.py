@@ -4,6 +4,7 @@ from services.ranking.plenary import Shortlist
 from services.ranking.publication import ProvincialResults
 from services.ranking.projections import STANDINGS, Standings
 from services.ranking.rebuild import digests_of
+from services.ranking.scenarios import SCENARIOS, Exclusions, ScenarioBook, Scenarios
 from services.ranking.trail import AUDIT_TRAILS, AuditTrail
 from shared.board_status import BOARD_STATUS, BoardStatus
 from shared.directory import CYCLES, CycleDirectory
@@ -14,11 +15,13 @@ from shared.projection import project
 from shared.runtime import ServiceSpec
 from shared.shortlists import SHORTLISTS, Shortlists
 
-READ_MODELS = frozenset({CYCLES, PANELLISTS, STANDINGS, SHORTLISTS, BOARD_STATUS, NOMINATIONS, AUDIT_TRAILS})
+READ_MODELS = frozenset(
+    {CYCLES, PANELLISTS, STANDINGS, SHORTLISTS, BOARD_STATUS, NOMINATIONS, AUDIT_TRAILS, SCENARIOS}
+)
 
 spec = ServiceSpec(
     name="ranking",
-    aggregates=[Shortlist(), ProvincialResults()],
+    aggregates=[Shortlist(), ProvincialResults(), Scenarios(), Exclusions()],
     follows=["registration", "evidence", "scoring", "interview", "ranking"],
     read_models=ReadModels(
         collections=READ_MODELS,
@@ -30,12 +33,14 @@ spec = ServiceSpec(
             project(BoardStatus(), store),
             project(Nominations(), store),
             project(AuditTrail(), store),
+            project(ScenarioBook(), store),
         ],
         digests=digests_of(READ_MODELS),
         indexes={
             STANDINGS: ["cycle_id", "category_id", "province"],
             SHORTLISTS: ["cycle_id", "category_id"],
             NOMINATIONS: ["cycle_id", "category_id"],
+            SCENARIOS: ["cycle_id"],
         },
     ),
     stream_module="services.ranking.stream",

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 
 from services.ranking.audit_routes import audit_routes
+from services.ranking.beyond_routes import beyond_routes
 from services.ranking.insight_routes import insight_routes
 from services.ranking.leaderboard import leaderboard
 from services.ranking.plenary import SettleShortlist
@@ -37,6 +38,7 @@ def routes() -> APIRouter:
     router.include_router(audit_routes())
     router.include_router(publication_routes())
     router.include_router(insight_routes())
+    router.include_router(beyond_routes())
     command_route(router, "/shortlists", SettleShortlist,
                   "Settle a province's shortlist for a category (plenary); deviations from the ranking need reasons")
 

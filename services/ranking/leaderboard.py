@@ -51,6 +51,7 @@ def row(
     scores, missing = indicator_scores(rubric, standing, aggregate)
     interviews = [i for i in rubric.indicators if i.method == "interview"]
     counted = {i.id for i in _in_stage(rubric, stage)}
+    excluded, excluded_scorers = standing.get("excluded", {}), _excluded_scorers(standing)
     return {
         "candidate_id": standing["candidate_id"],
         "name": standing.get("name"),
@@ -60,9 +61,19 @@ def row(
         "total": _weighted(rubric.indicators, scores, mean=False),
         "indicators": scores,
         "missing": [m for m in missing if m in counted],
-        "under_review": sorted(k for k, s in standing.get("scores", {}).items() if s["current"] and "review" in s),
+        "under_review": sorted(k for k, s in standing.get("scores", {}).items()
+                               if s["current"] and "review" in s and s["assessor_id"] not in excluded),
         "coverage_ratio": standing.get("coverage", {}).get("ratio"),
+        **({"excluded": excluded_scorers} if excluded_scorers else {}),
     }
+
+
+def _excluded_scorers(standing: dict[str, Any]) -> list[str]:
+    """The excluded people who scored this candidate (any score, amended or not)."""
+    excluded = standing.get("excluded", {})
+    given = [s["assessor_id"] for s in standing.get("scores", {}).values()]
+    given += [s["interviewer_id"] for s in standing.get("interviews", {}).values()]
+    return sorted(excluded.keys() & set(given))
 
 
 def _ranked(rubric: Rubric, rows: list[dict[str, Any]], stage: str) -> dict[str, list[dict[str, Any]]]:
@@ -91,6 +102,9 @@ def leaderboard(
     candidates without a standing yet are incomplete; the others are `not_shortlisted` (their
     document-stage rows, by id).
     Ties are broken by the rubric's tie-break indicators scored in that stage, then by id.
+
+    Scores by a person excluded from the cycle (an adopted PanellistExcluded) never count, nor
+    hold a board under review; the row of a candidate such a person scored names them (`excluded`).
 
     Totals: `document_total` and `interview_total` are weighted means over their indicators,
     `total` is the weighted sum over every indicator (the weights add up to 1); each None while

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shared.contracts.evidence import EvidenceVerified
 from shared.contracts.interview import InterviewMissed, InterviewScheduled, InterviewScoreAmended, InterviewScored
+from shared.contracts.ranking import ScoresExcluded
 from shared.contracts.registration import CandidateRegistered, CandidateWithdrawn
 from shared.contracts.scoring import IndicatorScored, ScoreAmended, ScoreConfirmed, ScoreFlaggedForReview
 from shared.projection import Projection, View
@@ -15,6 +16,7 @@ FOLLOWED = (
     InterviewScheduled, InterviewScored, InterviewScoreAmended, InterviewMissed,
     EvidenceVerified,
 )
+ADOPTED = (ScoresExcluded,)  # ranking's own: an adopted exclusion's part for one candidate
 # what a standing keeps of the registration: its board, its name, and what recognises its subject
 # in other cycles (services.ranking.history)
 REGISTRATION_KEPT = {"cycle_id", "category_id", "province", "zone", "name", "kind", "regency_code", "employer_id"}
@@ -24,7 +26,7 @@ class Standings(Projection):
     collection = STANDINGS
 
     def doc_id(self, envelope, event):
-        return event.candidate_id if isinstance(event, FOLLOWED) else None
+        return event.candidate_id if isinstance(event, (*FOLLOWED, *ADOPTED)) else None
 
     def apply(self, view: View, envelope, event) -> View:
         view = {"candidate_id": event.candidate_id, "scores": {}, "interviews": {}, **view}
@@ -32,6 +34,8 @@ class Standings(Projection):
             return {**view, "withdrawn": True, "withdrawal_reason": event.reason}
         if isinstance(event, CandidateRegistered):
             return {**view, **event.model_dump(include=REGISTRATION_KEPT)}
+        if isinstance(event, ScoresExcluded):
+            return excluding(view, event.person_id, event.scenario_id)
         if isinstance(event, (IndicatorScored, ScoreAmended)):
             entry = {"indicator_id": event.indicator_id, "assessor_id": event.assessor_id, "value": event.value}
             return {**view, "scores": _superseding(view["scores"], event, entry)}
@@ -48,6 +52,12 @@ class Standings(Projection):
         if isinstance(event, InterviewMissed):
             return {**view, "no_show": {"reason": event.reason, "consequence": event.consequence}}
         return _with_figure(view, event)
+
+
+def excluding(view: View, person_id: str, scenario_id: str) -> View:
+    """The standing with every score by `person_id` ignored (services.ranking.aggregation), and the
+    scenario that justified it; a what-if scenario's shadow standings use it too."""
+    return {**view, "excluded": {**view.get("excluded", {}), person_id: scenario_id}}
 
 
 def _revised(entries: dict, score_id: str, without: tuple[str, ...] = (), **changes) -> dict:

@@ -4,7 +4,8 @@ round, and reopening with four eyes.
 The province's committee (chair or secretary), or an organiser (the national committee's chair or
 vice-chair), publishes the final board once the plenary has settled the shortlist and every
 shortlisted candidate is scored and out of review; the event records the full order and the
-digest of the board. The top `national_nominees` are nominated, each with what the province
+digest of the board, and the Merkle root over the events the board depends on
+(services.ranking.proofs). The top `national_nominees` are nominated, each with what the province
 published of it. A published board is frozen (shared.board_status): reopening it takes a request
 by one organiser with a reason and the approval of another; it is then published again, and a
 nominee no longer at the top is withdrawn.
@@ -20,6 +21,8 @@ from pydantic import BaseModel, Field
 
 from services.ranking.leaderboard import leaderboard
 from services.ranking.projections import STANDINGS
+from services.ranking.proofs import leaves, publication_proof
+from services.ranking.trail import AUDIT_TRAILS, cycle_trail_id
 from shared.board_status import REOPENED_STAGE
 from shared.commands import Aggregate, CommandBody, Rejected
 from shared.contracts.base import Id
@@ -94,15 +97,25 @@ class ResultsState(BaseModel):
 
 
 @dataclass(frozen=True)
+class Trails:
+    """The audit trails of the board's candidates, its cycle and itself (services.ranking.proofs)."""
+
+    candidates: list[dict | None] = field(default_factory=list)
+    cycle: dict | None = None
+    board: dict | None = None
+
+
+@dataclass(frozen=True)
 class Publishing:
-    """The cycle and stage, the person signing, and (to publish) the board's standings and the
-    plenary's settled shortlist."""
+    """The cycle and stage, the person signing, and (to publish) the board's standings, the
+    plenary's settled shortlist and the trails of the events the board depends on."""
 
     config: CycleConfig | None
     stage: str | None
     person: dict | None
     standings: list[dict] = field(default_factory=list)
     shortlist: dict | None = None
+    trails: Trails = field(default_factory=Trails)
 
 
 def leaderboard_digest(board: dict[str, Any]) -> str:
@@ -116,6 +129,11 @@ def _require_role(person: dict | None, province: str, province_roles: tuple[str,
         return
     who = f"the {' or '.join(province_roles)} of the {province} committee, or " if province_roles else ""
     raise Rejected("not_committee", f"only {who}the national committee's chair or vice-chair may do this", 403)
+
+
+def require_organiser(person: dict | None) -> None:
+    """Refuse unless the person is the national committee's chair or vice-chair."""
+    _require_role(person, NATIONAL, ())
 
 
 class ProvincialResults(Aggregate[ResultsState]):
@@ -135,8 +153,12 @@ class ProvincialResults(Aggregate[ResultsState]):
         if not isinstance(command, PublishProvincialResults):
             return publishing
         where = {"cycle_id": command.cycle_id, "category_id": command.category_id, "province": command.province}
-        return replace(publishing, standings=await store.find(STANDINGS, where),
-                       shortlist=await store.get(SHORTLISTS, command.aggregate_id()))
+        standings = await store.find(STANDINGS, where)
+        trails = Trails([await store.get(AUDIT_TRAILS, s["candidate_id"]) for s in standings],
+                        await store.get(AUDIT_TRAILS, cycle_trail_id(command.cycle_id)),
+                        await store.get(AUDIT_TRAILS, command.aggregate_id()))
+        return replace(publishing, standings=standings, shortlist=await store.get(SHORTLISTS, command.aggregate_id()),
+                       trails=trails)
 
     def decide(self, command, state: ResultsState, context: Publishing):
         category = context.config.category(command.category_id) if context.config else None
@@ -184,7 +206,8 @@ def _publish(command: PublishProvincialResults, state: ResultsState, context: Pu
     where = {"board_id": board_id, **command.model_dump(include={"cycle_id", "category_id", "province"})}
     published = ProvincialResultsPublished(**where, rubric_version=rubric.version, publication=state.publication + 1,
                                            places=places, leaderboard_digest=digest,
-                                           published_by=command.published_by)
+                                           published_by=command.published_by,
+                                           **_proof(context.trails))
     top = board["ranked"][: rubric.national_nominees]
     zones = {s["candidate_id"]: s.get("zone") for s in context.standings}
     totals = {p.candidate_id: p.total for p in places}
@@ -201,6 +224,11 @@ def _publish(command: PublishProvincialResults, state: ResultsState, context: Pu
         for r in top
     ]
     return [published, *withdrawn, *nominated]
+
+
+def _proof(trails: Trails) -> dict[str, Any]:
+    """The Merkle root over the events the board depends on (none without trails)."""
+    return publication_proof(leaves(trails.candidates, trails.cycle, trails.board))
 
 
 def _request(command: RequestReopening, state: ResultsState, context: Publishing) -> ReopeningRequested:

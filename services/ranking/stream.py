@@ -26,6 +26,7 @@ import faust
 
 from services.ranking.national import Nominations
 from services.ranking.projections import Standings
+from services.ranking.scenarios import ScenarioBook
 from services.ranking.trail import AuditTrail
 from shared import topics
 from shared.backends import build_read_store
@@ -68,7 +69,7 @@ def build(settings: Settings) -> faust.App:
     event_log = KafkaEventLog(settings.kafka_bootstrap, f"{ns}-ranking-stream")
     dead_letters = DeadLetters("ranking", event_log, topics.dead_letters(ns, "ranking"))
     directories = [project(p, store) for p in (CycleDirectory(), PanelDirectory(), Shortlists(), BoardStatus(),
-                                                Nominations(), AuditTrail())]
+                                                Nominations(), AuditTrail(), ScenarioBook())]
 
     async def record_standing(envelope, event) -> None:
         doc_id = standings.doc_id(envelope, event)

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from services.registration import reference
 from services.registration.reference import ReferenceData
+from services.registration.reference_imports import VillageSource, imported, resolve
 from shared.commands import Aggregate, CommandBody, Rejected
 from shared.contracts.base import Id
 from shared.contracts.cycle_config import STAGES, CycleConfig, Stage
@@ -40,18 +41,31 @@ class CycleState(BaseModel):
     stage: Stage | None = None
 
 
+class CycleContext(BaseModel):
+    """What opening a cycle needs besides its own state: was the version it pins imported?"""
+
+    imported_version: bool = False
+
+
 class Cycle(Aggregate[CycleState]):
     kind = "cycle"
     state_type = CycleState
     commands = (OpenCycle, AdvanceStage)
 
-    def decide(self, command, state, context):
+    async def context(self, command, store) -> CycleContext:
+        if not isinstance(command, OpenCycle):
+            return CycleContext()
+        return CycleContext(imported_version=await imported(store, command.config.reference_data_version) is not None)
+
+    def decide(self, command, state, context: CycleContext | None):
         if isinstance(command, OpenCycle):
             if state.config is not None:
                 raise Rejected("cycle_already_open", f"cycle {command.config.cycle_id} is already open")
-            if command.config.reference_data_version not in reference.KNOWN_VERSIONS:
+            version = command.config.reference_data_version
+            if version not in reference.KNOWN_VERSIONS and not (context and context.imported_version):
                 known = ", ".join(reference.KNOWN_VERSIONS)
-                raise Rejected("unknown_reference_data", f"reference data versions known: {known}", 422)
+                raise Rejected("unknown_reference_data", f"no reference data version {version}; shipped: {known},"
+                               " or import one (POST /reference-data/{version}/villages)", 422)
             return [CycleOpened(config=command.config)]
         if state.stage is None:
             raise Rejected("unknown_cycle", f"no open cycle {command.cycle_id}", 404)
@@ -68,11 +82,12 @@ class Cycle(Aggregate[CycleState]):
         return state.model_copy(update={"stage": event.to_stage})
 
 
-async def load_context(store, cycle_id: str | None) -> RegistrationContext:
-    """The cycle (from this service's own state) and the reference data it pins."""
+async def load_context(store, cycle_id: str | None, villages: VillageSource | None = None) -> RegistrationContext:
+    """The cycle (from this service's own state) and the reference data it pins, shipped or
+    imported; with the villages when a source is given."""
     doc = await store.get("aggregates", f"{Cycle.kind}/{cycle_id}") if cycle_id else None
     cycle = CycleState.model_validate(doc["state"]) if doc else CycleState()
-    regions = reference.load(cycle.config.reference_data_version) if cycle.config else None
+    regions = await resolve(store, cycle.config.reference_data_version, villages) if cycle.config else None
     return RegistrationContext(cycle=cycle, regions=regions)
 
 
@@ -88,6 +103,24 @@ def _check_region(command: RegisterCandidate, regions: ReferenceData | None) -> 
         raise Rejected(
             "regency_outside_province", f"{regency.name} is in {regency.province_id}, not {command.province}", 422
         )
+
+
+def _check_village(command: RegisterCandidate, regions: ReferenceData) -> None:
+    """A village candidate may name its village: one of the pinned version's, in its regency."""
+    code = command.village_code
+    if code is None:
+        return
+    if command.kind != "village":
+        raise Rejected("village_code_not_allowed", f"only a village candidate names a village, not a {command.kind}",
+                       422)
+    if command.regency_code is None:
+        raise Rejected("regency_required", f"village {code} needs the regency_code it lies in", 422)
+    village = regions.village(code)
+    if village is None:
+        raise Rejected("unknown_village", f"no village {code} in reference data {regions.version}", 422)
+    if village.regency_code != command.regency_code:
+        raise Rejected("village_outside_regency",
+                       f"{village.name} ({code}) is in {village.regency_code}, not {command.regency_code}", 422)
 
 
 def next_stage(stage: str) -> str | None:
@@ -112,6 +145,7 @@ class RegisterCandidate(CommandBody):
     employer_id: str | None = Field(default=None, min_length=1, max_length=64)
     sector: str | None = Field(default=None, max_length=64)
     size: str | None = Field(default=None, max_length=32)
+    village_code: str | None = Field(default=None, pattern=reference.VILLAGE_CODE_PATTERN)
 
     def aggregate_id(self) -> str:
         return self.candidate_id
@@ -144,11 +178,14 @@ class Candidate(Aggregate[CandidateState]):
     state_type = CandidateState
     commands = (RegisterCandidate, WithdrawCandidate)
 
+    def __init__(self, villages: VillageSource | None = None) -> None:
+        self.villages = villages  # where an imported version's villages are read from
+
     async def context(self, command, store) -> RegistrationContext:
-        cycle_id = command.cycle_id if isinstance(command, RegisterCandidate) else None
-        if cycle_id is None:
-            own = await store.get("aggregates", f"{self.kind}/{command.candidate_id}")
-            cycle_id = own["state"]["registered"]["cycle_id"] if own and own["state"]["registered"] else None
+        if isinstance(command, RegisterCandidate):
+            return await load_context(store, command.cycle_id, self.villages if command.village_code else None)
+        own = await store.get("aggregates", f"{self.kind}/{command.candidate_id}")
+        cycle_id = own["state"]["registered"]["cycle_id"] if own and own["state"]["registered"] else None
         return await load_context(store, cycle_id)
 
     def decide(self, command, state, context: RegistrationContext):
@@ -173,6 +210,7 @@ class Candidate(Aggregate[CandidateState]):
                 422,
             )
         _check_region(command, context.regions)
+        _check_village(command, context.regions)
         zone = context.regions.province(command.province).zone
         return [CandidateRegistered(**command.model_dump(), zone=zone)]
 

@@ -11,6 +11,8 @@ from services.registration.domain import (
     AdvanceStage, Candidate, CandidateState, OpenCycle, RegisterCandidate, WithdrawCandidate, load_context,
 )
 from services.registration.people import AppointCommitteeMember, AppointPanellist, DeclareConflict
+from services.registration.reference_http import reference_routes
+from services.registration.reference_imports import VillageSource, blobs_root
 from shared import bulk
 from shared.contracts.cycle_config import CycleConfig, Stage
 from shared.contracts.base import ID_PATTERN
@@ -32,6 +34,7 @@ class Withdrawal(BaseModel):
 
 def routes() -> APIRouter:
     router = APIRouter(tags=["registration"])
+    router.include_router(reference_routes())
     command_route(router, "/candidates", RegisterCandidate)
     command_route(router, "/committee-members", AppointCommitteeMember)
     command_route(router, "/panellists", AppointPanellist, "Appoint an assessor or interviewer")
@@ -79,8 +82,8 @@ def routes() -> APIRouter:
         idempotency_key: IdempotencyKey = None,
     ):
         """Register candidates from a CSV body (UTF-8; columns candidate_id, category_id, kind, name,
-        province, and optionally regency_code, employer_id, sector, size). Every row is validated
-        first; if any is rejected, nothing is registered and the answer lists each rejected row."""
+        province, and optionally regency_code, employer_id, sector, size, village_code). Every row is
+        validated first; if any is rejected, nothing is registered and the answer lists each rejected row."""
         return await import_csv(request, rt, who, cid, cycle_id, idempotency_key)
 
     @router.get("/people/{person_id}")
@@ -108,17 +111,16 @@ def routes() -> APIRouter:
 
 
 CANDIDATE_COLUMNS = ("candidate_id", "category_id", "kind", "name", "province")
-CANDIDATE_OPTIONAL = ("regency_code", "employer_id", "sector", "size")
-
-
-CANDIDATE_COLUMNS = ("candidate_id", "category_id", "kind", "name", "province")
-CANDIDATE_OPTIONAL = ("regency_code", "employer_id", "sector", "size")
+CANDIDATE_OPTIONAL = ("regency_code", "employer_id", "sector", "size", "village_code")
 
 
 async def import_csv(request: Request, rt: Runtime, who, cid: str, cycle_id: str, key: str | None):
     context = await load_context(rt.store, cycle_id)
 
     async def check(command: RegisterCandidate) -> None:
+        nonlocal context
+        if command.village_code and context.regions is not None and context.regions.villages is None:
+            context = await load_context(rt.store, cycle_id, VillageSource(blobs_root(rt.settings)))
         doc = await rt.store.get("aggregates", f"candidate/{command.candidate_id}")
         Candidate().decide(command, CandidateState.model_validate(doc["state"]) if doc else CandidateState(), context)
 

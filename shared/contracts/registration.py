@@ -38,6 +38,7 @@ class CandidateRegistered(DomainEvent):
     sector: str | None = None
     size: str | None = None
     zone: str | None = None  # the province's zone in the cycle's reference data; absent before it was recorded
+    village_code: str | None = None  # a village candidate's village (e.g. 32.04.09.2003) in the pinned data
 
 
 @contract
@@ -89,3 +90,17 @@ class ConflictDeclared(DomainEvent):
     candidate_id: str
     nature: ConflictNature
     note: str = Field(default="", max_length=2000)
+
+
+@contract
+class ReferenceDataImported(DomainEvent):
+    """A new reference data version: the provinces and regencies of `base_version` and the villages
+    of a CSV file, stored by its SHA-256 (the event records the hash, never the rows)."""
+
+    TYPE = "ReferenceDataImported"
+    version: str
+    base_version: str
+    villages: int = Field(gt=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(gt=0)  # bytes of the file
+    imported_by: str = Field(min_length=1, max_length=128)

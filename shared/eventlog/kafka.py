@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from collections.abc import AsyncIterator, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -9,7 +11,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
 from aiokafka.structs import OffsetAndMetadata
 
+from shared.logging import get_logger
 from shared.ports import EventLog, Record, Subscription, TopicSpec, Unavailable
+
+log = get_logger(__name__)
 
 
 def _headers(raw: Sequence[tuple[str, bytes]] | None) -> dict[str, str]:
@@ -126,6 +131,8 @@ class KafkaEventLog(EventLog):
         partitions = await self._partitions(topic)
         ends = {tp.partition: offset for tp, offset in (await self._end_offsets(partitions)).items()}
         remaining = {tp for tp in partitions if ends[tp.partition] > 0}
+        if not remaining:
+            return
         # no group, so no committed offsets: "earliest" starts every partition at offset zero
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
@@ -142,7 +149,7 @@ class KafkaEventLog(EventLog):
                     if messages and messages[-1].offset + 1 >= ends[tp.partition]:
                         remaining.discard(tp)
         finally:
-            await consumer.stop()
+            await _stop_quietly(consumer)
 
     async def end_offsets(self, topic: str) -> dict[int, int]:
         ends = await self._end_offsets(await self._partitions(topic))
@@ -221,3 +228,15 @@ async def initialise_group_offsets(bootstrap: str, group: str, topic_names: Sequ
         await consumer.commit({tp: OffsetAndMetadata(0, "") for tp in missing})
     finally:
         await consumer.stop()
+
+
+async def _stop_quietly(consumer: AIOKafkaConsumer) -> None:
+    """Stop a group-less consumer. aiokafka 0.14 may raise the CancelledError of its own
+    offset-reset task from stop() soon after assign(); only a cancellation of ours goes on."""
+    try:
+        await consumer.stop()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+        log.warning("read_all consumer stopped with aiokafka's own cancellation")

@@ -328,8 +328,10 @@ def _interview_refusals(running) -> None:
     before = running.api.get("interview", "/candidates/bali/interview")["version"]
     score = {"score_id": "i-bali-x", "candidate_id": "bali", "interviewer_id": "assessor-1",
              "indicator_id": "interview", "criteria": {c: 80 for c in INTERVIEW}}
-    assert _refused(lambda: running.api.post("interview", "/interview-scores", score)) == (403, "not_on_panel")
+    stranger = running.api.as_actor("assessor-1", "interviewer")
+    assert _refused(lambda: stranger.post("interview", "/interview-scores", score)) == (403, "not_on_panel")
     off_scale = {**score, "interviewer_id": "interviewer-1", "criteria": {c: 180 for c in INTERVIEW}}
-    assert _refused(lambda: running.api.post("interview", "/interview-scores", off_scale)) == (
+    interviewer = running.api.as_actor("interviewer-1", "interviewer")
+    assert _refused(lambda: interviewer.post("interview", "/interview-scores", off_scale)) == (
         422, "score_outside_scale")
     assert running.api.get("interview", "/candidates/bali/interview")["version"] == before

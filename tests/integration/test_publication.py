@@ -75,7 +75,10 @@ def test_a_reopening_needs_two_organisers_and_the_republication_moves_the_nomina
     where = {**WHERE}
     asked = {**where, "requested_by": CHAIR_ID, "reason": "the interview panel scored last year's work plan"}
     assert _refusal(lambda: api.as_actor(CHAIR, "committee-chair").post(
-        "ranking", "/reopening-requests", {**asked, "requested_by": CHAIR})) == (403, "not_committee")
+        "ranking", "/reopening-requests", {**asked, "requested_by": CHAIR})) == (403, "role_not_allowed")
+    provincial_organiser = api.as_actor("organiser-jabar", "organiser")
+    assert _refusal(lambda: provincial_organiser.post(
+        "ranking", "/reopening-requests", {**asked, "requested_by": "organiser-jabar"})) == (403, "not_committee")
     api.as_actor(CHAIR_ID, "organiser").post("ranking", "/reopening-requests", asked)
     same = {**where, "approved_by": CHAIR_ID}
     assert _refusal(lambda: api.as_actor(CHAIR_ID, "organiser").post("ranking", "/reopening-approvals", same)) == (

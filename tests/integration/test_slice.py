@@ -197,7 +197,8 @@ def test_amendment_without_reason_is_refused(assessing):
 
 def test_malformed_command_gets_422_naming_the_field(running):
     with pytest.raises(ApiError) as refused:
-        running.api.post("scoring", "/scores", {"candidate_id": "kota-bandung", "value": "high"})
+        running.api.as_actor("assessor-1", "assessor").post("scoring", "/scores",
+                                                            {"candidate_id": "kota-bandung", "value": "high"})
     assert refused.value.response.status_code == 422
     fields = {tuple(e["loc"]) for e in refused.value.response.json()["detail"]}
     assert ("body", "value") in fields and ("body", "indicator_id") in fields

@@ -1,18 +1,22 @@
-"""Registration's deciders: the Cycle (open, advance one stage at a time) and the Candidate
-(register against the cycle's categories and pinned regions, withdraw with a reason)."""
+"""Registration's deciders: the Cycle (open, advance one stage at a time), the Candidate
+(register against the cycle's categories and pinned regions and villages, withdraw with a reason)
+and the ReferenceDataVersion (import villages once on a known base)."""
 
 from __future__ import annotations
 
+import dataclasses
 from types import MappingProxyType
 
 import pytest
 from pydantic import ValidationError
 
+from services.registration import reference
 from services.registration.domain import (
     AdvanceStage,
     Candidate,
     CandidateState,
     Cycle,
+    CycleContext,
     CycleState,
     OpenCycle,
     RegisterCandidate,
@@ -21,9 +25,14 @@ from services.registration.domain import (
     next_stage,
 )
 from services.registration.reference import Province, ReferenceData, Regency
+from services.registration.reference_imports import (
+    ImportVillages, ReferenceDataVersion, VersionContext, VersionState, VillageSource,
+)
 from shared.commands import Rejected
 from shared.contracts.cycle_config import STAGES, CycleConfig
-from shared.contracts.registration import CandidateRegistered, CandidateWithdrawn, CycleOpened, CycleStageAdvanced
+from shared.contracts.registration import (
+    CandidateRegistered, CandidateWithdrawn, CycleOpened, CycleStageAdvanced, ReferenceDataImported,
+)
 
 
 def _category(id_, level, segment="government", **extra):
@@ -146,7 +155,7 @@ def test_a_registration_records_exactly_what_was_registered_and_the_provinces_zo
     [event] = Candidate().decide(command, CandidateState(), OPEN)
     assert isinstance(event, CandidateRegistered)
     assert event.model_dump() == {**REGISTER, "regency_code": "32.73", "employer_id": None, "sector": None,
-                                  "size": None, "zone": "jawa-bali"}
+                                  "size": None, "zone": "jawa-bali", "village_code": None}
     assert command.aggregate_id() == "kota-bandung"
 
 
@@ -286,3 +295,137 @@ def test_a_business_in_another_sector_or_size_than_its_category_is_refused(categ
 def test_kind_is_checked_before_sector_and_size():
     command = RegisterCandidate(**{**BUSINESS, "kind": "village"}, category_id="large-finance", sector="education")
     assert refused(Candidate(), command, CandidateState(), OPEN) == ("kind_mismatch", 422)
+
+
+# a cycle pinning an imported reference data version ------------------------------------------
+
+IMPORTED = ReferenceDataImported(version="kemendagri-2025", base_version="kemendagri-2024", villages=2,
+                                 sha256="e" * 64, size=99, imported_by="organiser-1")
+
+
+class Docs:
+    """A read store holding a few aggregate documents, for the contexts that read them."""
+
+    def __init__(self, **docs: dict) -> None:
+        self.docs = docs
+
+    async def get(self, collection, doc_id):
+        return self.docs.get(doc_id) if collection == "aggregates" else None
+
+
+def test_a_cycle_may_pin_a_version_imported_before():
+    config = CONFIG.model_copy(update={"reference_data_version": "kemendagri-2025"})
+    [event] = Cycle().decide(OpenCycle(config=config), CycleState(), CycleContext(imported_version=True))
+    assert event == CycleOpened(config=config)
+    assert refused(Cycle(), OpenCycle(config=config), CycleState(), CycleContext()) == ("unknown_reference_data", 422)
+
+
+async def test_opening_a_cycle_looks_up_whether_its_version_was_imported():
+    store = Docs(**{"reference-data/kemendagri-2025": {"state": {"imported": IMPORTED.model_dump()}}})
+    pins = OpenCycle(config=CONFIG.model_copy(update={"reference_data_version": "kemendagri-2025"}))
+    assert await Cycle().context(pins, store) == CycleContext(imported_version=True)
+    assert await Cycle().context(OpenCycle(config=CONFIG), store) == CycleContext(imported_version=False)
+    assert await Cycle().context(AdvanceStage(cycle_id="demo-2024", to_stage="screening"), store) == CycleContext()
+
+
+# a village candidate names its village -------------------------------------------------------
+
+WITH_VILLAGES = RegistrationContext(cycle=OPEN.cycle, regions=dataclasses.replace(
+    REGIONS, villages=MappingProxyType({"32.73.01.1001": "Sukaluyu", "11.01.01.2001": "Keude Bakongan"})))
+VILLAGE = dict(candidate_id="sukaluyu", cycle_id="demo-2024", category_id="village", kind="village",
+               name="Kelurahan Sukaluyu", province="jawa-barat", regency_code="32.73")
+
+
+def test_a_village_candidate_records_its_village():
+    [event] = Candidate().decide(RegisterCandidate(**VILLAGE, village_code="32.73.01.1001"), CandidateState(),
+                                 WITH_VILLAGES)
+    assert (event.village_code, event.regency_code, event.zone) == ("32.73.01.1001", "32.73", "jawa-bali")
+    [event] = Candidate().decide(RegisterCandidate(**VILLAGE), CandidateState(), WITH_VILLAGES)
+    assert event.village_code is None  # naming the village is optional
+
+
+@pytest.mark.parametrize(
+    "changes, context, rule",
+    [
+        ({"village_code": "32.73.01.1002"}, WITH_VILLAGES, "unknown_village"),
+        ({"village_code": "32.73.01.1001"}, OPEN, "unknown_village"),  # the villages were not loaded
+        ({"village_code": "11.01.01.2001"}, WITH_VILLAGES, "village_outside_regency"),
+        ({"village_code": "32.73.01.1001", "regency_code": None}, WITH_VILLAGES, "regency_required"),
+        ({"village_code": "32.73.01.1001", "category_id": "regency-city", "kind": "regency_city"}, WITH_VILLAGES,
+         "village_code_not_allowed"),
+        ({"village_code": "32.73.01.1001", "regency_code": "11.01"}, WITH_VILLAGES, "regency_outside_province"),
+    ],
+    ids=["no-such-village", "villages-not-loaded", "village-elsewhere", "no-regency", "not-a-village",
+         "regency-checked-first"],
+)
+def test_village_rules(changes, context, rule):
+    assert refused(Candidate(), RegisterCandidate(**{**VILLAGE, **changes}), CandidateState(), context) == (rule, 422)
+
+
+def test_a_village_outside_its_regency_names_both():
+    with pytest.raises(Rejected, match=r"Keude Bakongan \(11.01.01.2001\) is in 11.01, not 32.73"):
+        Candidate().decide(RegisterCandidate(**VILLAGE, village_code="11.01.01.2001"), CandidateState(), WITH_VILLAGES)
+
+
+@pytest.mark.parametrize("code", ["32.73.01", "32.73.01.10011", "3273011001", "32.73.01.100a", ""])
+def test_a_malformed_village_code_does_not_validate(code):
+    with pytest.raises(ValidationError):
+        RegisterCandidate(**VILLAGE, village_code=code)
+
+
+async def test_a_registration_loads_the_villages_only_when_it_names_one(tmp_path):
+    store = Docs(**{"cycle/demo-2024": {"state": CycleState(config=CONFIG, stage="registration").model_dump()}})
+    candidate = Candidate(VillageSource(tmp_path))
+    named = await candidate.context(RegisterCandidate(**VILLAGE, village_code="32.73.01.1001"), store)
+    assert named.regions is reference.load_with_villages("kemendagri-2024")
+    unnamed = await candidate.context(RegisterCandidate(**VILLAGE), store)
+    assert unnamed.regions is reference.load("kemendagri-2024") and unnamed.cycle.stage == "registration"
+
+
+# importing a reference data version ----------------------------------------------------------
+
+IMPORT = ImportVillages(version="kemendagri-2025", base_version="kemendagri-2024", villages=2, sha256="e" * 64,
+                        size=99, imported_by="organiser-1")
+
+
+def test_an_import_records_the_version_its_base_count_hash_and_who():
+    versions = ReferenceDataVersion()
+    [event] = versions.decide(IMPORT, VersionState(), VersionContext(base_known=True))
+    assert event == IMPORTED
+    assert versions.evolve(VersionState(), event) == VersionState(imported=IMPORTED)
+    assert IMPORT.aggregate_id() == "kemendagri-2025"
+
+
+@pytest.mark.parametrize(
+    "command, state, base_known, rule, status",
+    [
+        (IMPORT.model_copy(update={"version": "kemendagri-2024"}), VersionState(), True, "shipped_reference_data",
+         409),
+        (IMPORT, VersionState(imported=IMPORTED), True, "reference_data_already_imported", 409),
+        (IMPORT.model_copy(update={"sha256": "f" * 64}), VersionState(imported=IMPORTED), True,
+         "reference_data_already_imported", 409),
+        (IMPORT.model_copy(update={"base_version": "bps-1999"}), VersionState(), False, "unknown_base_version", 422),
+    ],
+    ids=["shipped-name", "imported-again", "another-file-same-version", "unknown-base"],
+)
+def test_import_rules(command, state, base_known, rule, status):
+    context = VersionContext(base_known=base_known)
+    assert refused(ReferenceDataVersion(), command, state, context) == (rule, status)
+
+
+async def test_the_base_is_known_when_shipped_or_imported_before():
+    store = Docs(**{"reference-data/kemendagri-2025": {"state": {"imported": IMPORTED.model_dump()}}})
+    versions = ReferenceDataVersion()
+    for base, known in (("kemendagri-2024", True), ("kemendagri-2025", True), ("bps-1999", False)):
+        command = IMPORT.model_copy(update={"version": "next", "base_version": base})
+        assert await versions.context(command, store) == VersionContext(base_known=known)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"version": "Kemendagri-2025"}, {"version": "kemendagri.2025"}, {"base_version": ""}, {"villages": 0},
+     {"sha256": "E" * 64}, {"sha256": "e" * 63}, {"size": 0}, {"imported_by": ""}],
+)
+def test_malformed_imports_do_not_validate(changes):
+    with pytest.raises(ValidationError):
+        ImportVillages(**{**IMPORT.model_dump(), **changes})

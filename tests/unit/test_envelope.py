@@ -35,13 +35,18 @@ from shared.contracts.interview import (
     Substitute,
 )
 from shared.contracts.ranking import (
+    CorrectedFigure,
     Deviation,
     NominationWithdrawn,
     NomineeNominated,
+    PanellistExcluded,
     ProvincialResultsPublished,
     RankedEntry,
     ReopeningRequested,
     ResultsReopened,
+    ScenarioSaved,
+    ScenarioSpec,
+    ScoresExcluded,
     ShortlistSettled,
 )
 from shared.contracts.registration import (
@@ -49,6 +54,7 @@ from shared.contracts.registration import (
     CandidateWithdrawn,
     CycleOpened,
     CycleStageAdvanced,
+    ReferenceDataImported,
 )
 from shared.contracts.scoring import IndicatorScored, ScoreAmended, ScoreConfirmed, ScoreFlaggedForReview
 from shared.envelope import ENVELOPE_VERSION, Actor, canonical_json, chain_hash, seal
@@ -172,6 +178,8 @@ ONE_OF_EACH = [
                         kind="regency_city", name="Kota Bandung", province="jawa-barat", regency_code="32.73",
                         zone="jawa-bali"),
     CandidateWithdrawn(candidate_id="kota-bandung", cycle_id="demo-2024", reason="surat bupati"),
+    ReferenceDataImported(version="kemendagri-2025", base_version="kemendagri-2024", villages=84276, sha256="e" * 64,
+                          size=2_600_000, imported_by="organiser-1"),
     CoverageFigureSubmitted(figure_id="f-1", candidate_id="kota-bandung", cycle_id="demo-2024",
                             category_id="regency-city", period="2024-12", workers_eligible=1000,
                             workers_enrolled=450, source="BPJS Ketenagakerjaan"),
@@ -231,6 +239,20 @@ ONE_OF_EACH = [
                           indicator_id="interview", value=82, reason="work plan annex read late"),
     InterviewMissed(candidate_id="kota-bandung", cycle_id="demo-2024", reason="did not come",
                     consequence="disqualified"),
+    ProvincialResultsPublished(board_id="demo-2024:regency-city:jawa-barat", cycle_id="demo-2024",
+                               category_id="regency-city", province="jawa-barat", rubric_version=1, publication=1,
+                               places=[RankedEntry(candidate_id="kota-bandung", rank=1, total=81.5)],
+                               leaderboard_digest="c" * 64, published_by="sekda-jabar", merkle_root="d" * 64,
+                               merkle_leaves=42, merkle_as_of=WHEN),
+    ScenarioSaved(scenario_id="without-a-3", cycle_id="demo-2024", name="Without assessor 3",
+                  description="a conflict found late", saved_by="sesmenko",
+                  spec=ScenarioSpec(aggregation="trimmed_mean", trim_fraction=0.25,
+                                    weights={"regency-city": {"policy": 0.3, "implementation": 0.2}},
+                                    excluded=["a-3"], figures={"kab-bogor": CorrectedFigure(
+                                        workers_eligible=1000, workers_enrolled=650, note="late BPJS export")})),
+    PanellistExcluded(cycle_id="demo-2024", person_id="a-3", scenario_id="without-a-3", excluded_by="sesmenko",
+                      reason="employed by a candidate's regional company", candidate_ids=["kab-bogor", "kota-bandung"]),
+    ScoresExcluded(cycle_id="demo-2024", candidate_id="kab-bogor", person_id="a-3", scenario_id="without-a-3"),
     EVENT,
 ]
 

