@@ -5,7 +5,7 @@ PY := $(abspath $(VENV))/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export PYTHON := $(PY)
 
-.PHONY: venv up down run test test-unit test-integration schemas bench clean
+.PHONY: venv up down run test test-unit test-integration schemas bench simulate clean
 
 venv: $(STAMP)
 
@@ -22,6 +22,10 @@ down:
 
 run: venv
 	$(PY) -m paritrana.demo
+
+# A seeded province cycle through the APIs: make simulate SEED=7 VILLAGES=40 EMPLOYERS=150
+simulate: venv
+	$(PY) -m paritrana.simulate $(or $(SEED),1) $(or $(VILLAGES),40) $(or $(EMPLOYERS),150)
 
 schemas: venv
 	$(PY) -m shared.schemagen

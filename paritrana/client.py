@@ -51,6 +51,16 @@ class Api:
             raise ApiError(response)
         return response.json()
 
+    def post_raw(self, service: str, path: str, content: bytes, content_type: str, key: str | None = None,
+                 **params) -> dict:
+        """POST a body that is not JSON (a CSV import, a document upload)."""
+        headers = {**self._headers, "Content-Type": content_type, "Idempotency-Key": key or uuid.uuid4().hex}
+        response = self._http.post(f"{self._urls[service]}{path}", content=content, headers=headers, params=params,
+                                   timeout=600)
+        if response.status_code >= 400:
+            raise ApiError(response)
+        return response.json()
+
     def get(self, service: str, path: str) -> dict:
         response = self._http.get(f"{self._urls[service]}{path}", headers=self._headers)
         if response.status_code >= 400:
