@@ -115,6 +115,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/publications/{cycle_id}/{category_id}/provinces/{province}/proofs/{event_id}"): _rule(EVERYONE),
     # every service
     ("GET", "/imports/{key}"): _rule(N, RS),
+    ("GET", "/dead-letters"): _rule(N, A),
+    ("POST", "/dead-letters/{partition}/{offset}/replay"): _rule(N),
     ("GET", "/directory/candidates/{candidate_id}"): _rule(CANDIDATE_READERS, scope="candidate"),
     ("GET", "/directory/cycles/{cycle_id}"): _rule(EVERYONE),
     ("GET", "/directory/panellists/{cycle_id}/{person_id}"): _rule(N, A, PROVINCIAL, scope="self"),

@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from shared import bulk, metrics
 from shared.access import authorize
 from shared.commands import CommandBody, Outcome
+from shared.dead_letters_http import dead_letter_routes
 from shared.envelope import Actor
 from shared.logging import bind_correlation, clear_context, configure_logging, get_logger
 from shared.ports import Unavailable
@@ -143,6 +144,8 @@ def _add_operations(app: FastAPI) -> None:
         if doc is None:
             raise HTTPException(404, f"no import {key} (yet): rows are validated before it starts")
         return {"total": doc["total"], "decided": doc["decided"]}
+
+    app.include_router(dead_letter_routes())
 
     @app.get("/metrics", tags=["operations"])
     async def metrics() -> Response:

@@ -94,6 +94,8 @@ EXPECTED = {
 }
 SHARED = {
     ("GET", "/imports/{key}"): ("organiser regional-service", False),
+    ("GET", "/dead-letters"): ("organiser auditor", False),
+    ("POST", "/dead-letters/{partition}/{offset}/replay"): ("organiser", False),
     ("GET", "/directory/candidates/{candidate_id}"): (CANDIDATE, True),
     ("GET", "/directory/cycles/{cycle_id}"): (EVERYONE, False),
     ("GET", "/shortlists/{cycle_id}/{category_id}/provinces/{province}"): (BOARD, True),
@@ -103,7 +105,8 @@ PUBLIC = {"/health", "/ready", "/metrics"}
 SERVICES = ("registration", "evidence", "scoring", "interview", "ranking")
 OWN, OTHER = "jawa-barat", "bali"
 PATH_VALUES = {"scenario_id": "no-such-scenario", "event_id": "no-such-event", "version": "kemendagri-2024", "code": "32.73.01.1001", "cycle_id": "demo-2024", "category_id": "regency-city", "zone": "jawa-bali", "kind": "province",
-               "subject_key": "jawa-barat", "key": "some-import-key", "sha256": "0" * 64, "export_format": "csv"}
+               "subject_key": "jawa-barat", "key": "some-import-key", "sha256": "0" * 64, "export_format": "csv",
+               "partition": "0", "offset": "999999"}
 IDENTITY = ("assessor_id", "interviewer_id", "decided_by", "published_by", "requested_by", "approved_by",
             "saved_by", "excluded_by", "person_id")
 
