@@ -2,16 +2,16 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(abspath $(VENV))/bin/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml kit/pyproject.toml | cksum | cut -d' ' -f1)
 export PYTHON := $(PY)
 
 .PHONY: venv up down run test test-unit test-integration schemas bench simulate clean
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml kit/pyproject.toml
 	$(firstword $(shell command -v python3.11 python3)) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]' -e kit
 	rm -f $(VENV)/.installed-* && touch $@
 
 up: venv
