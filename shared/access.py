@@ -167,8 +167,8 @@ async def _body(request: Request) -> dict[str, Any]:
         return {}
     try:
         body = await request.json()
-    except ValueError:
-        return {}  # the route answers a malformed body with its own 422
+    except (ValueError, RecursionError):
+        return {}  # the route answers a malformed body with its own 4xx
     return body if isinstance(body, dict) else {}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +36,11 @@ class BlobStore:
     def path(self, sha256: str) -> Path:
         return self._root / sha256[:2] / sha256
 
-    async def save(self, chunks: AsyncIterator[bytes], max_bytes: int) -> Stored:
-        """Stream a file in; refuse it past `max_bytes` (nothing is kept then)."""
+    async def save(
+        self, chunks: AsyncIterator[bytes], max_bytes: int, check: Callable[[Stored], None] | None = None
+    ) -> Stored:
+        """Stream a file in; refuse it past `max_bytes`, or when `check` raises on what was read
+        (its type, its size): nothing is kept then."""
         self._root.mkdir(parents=True, exist_ok=True)
         digest, size, head = hashlib.sha256(), 0, b""
         fd, temp = tempfile.mkstemp(dir=self._root, prefix=".upload-")
@@ -50,11 +53,13 @@ class BlobStore:
                     head = (head + chunk)[:16] if len(head) < 16 else head
                     digest.update(chunk)
                     out.write(chunk)
-            sha256 = digest.hexdigest()
-            target = self.path(sha256)
+            stored = Stored(digest.hexdigest(), size, head)
+            if check is not None:
+                check(stored)
+            target = self.path(stored.sha256)
             target.parent.mkdir(exist_ok=True)
             os.replace(temp, target)  # same content, same name: a repeat upload changes nothing
-            return Stored(sha256, size, head)
+            return stored
         finally:
             if os.path.exists(temp):
                 os.unlink(temp)

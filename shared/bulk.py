@@ -16,7 +16,9 @@ from pydantic import ValidationError
 
 from shared.commands import CommandBody, Rejected
 
-MAX_ROWS = 1_000_000
+MAX_ROWS = 1_000_000  # the default of PARITRANA_MAX_IMPORT_ROWS
+MAX_REPORTED = 1000  # rejected rows listed in a report; all are counted
+MAX_LINE = 1 << 20  # characters of one line; no row is that long (csv refuses fields past 131,072)
 
 
 class BadFile(ValueError):
@@ -24,14 +26,17 @@ class BadFile(ValueError):
 
 
 async def lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
-    """Decode a UTF-8 byte stream into lines without holding the whole file."""
-    decoder, pending = codecs.getincrementaldecoder("utf-8-sig")(), ""
+    """Decode a UTF-8 byte stream into lines without holding the whole file (nor a line past MAX_LINE)."""
+    decoder, pending, number = codecs.getincrementaldecoder("utf-8-sig")(), "", 0
     try:
         async for chunk in chunks:
             pending += decoder.decode(chunk)
             *complete, pending = pending.split("\n")
             for line in complete:
+                number += 1
                 yield line
+            if len(pending) > MAX_LINE:
+                raise BadFile(f"line {number + 1} is longer than {MAX_LINE} characters; is this a CSV file?")
         pending += decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
         raise BadFile(f"the file is not UTF-8: {exc.reason} at byte {exc.start} of a chunk") from exc
@@ -40,26 +45,33 @@ async def lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
 
 
 async def rows(
-    text_lines: AsyncIterator[str], required: Sequence[str], optional: Sequence[str] = ()
+    text_lines: AsyncIterator[str], required: Sequence[str], optional: Sequence[str] = (), max_rows: int = MAX_ROWS
 ) -> AsyncIterator[tuple[int, dict[str, str]]]:
-    """(line number, row) for each data line; a row of the wrong width carries `__error__`."""
+    """(line number, row) for each data line; a row of the wrong width, or unreadable, carries `__error__`.
+    Blank lines are skipped and not counted as rows."""
     header: list[str] | None = None
-    number, known = 0, (*required, *optional)
+    number, counted, known = 0, 0, (*required, *optional)
     async for line in text_lines:
         number += 1
         if not line.strip():
             continue
-        values = next(csv.reader([line]))
+        try:
+            values, unreadable = next(csv.reader([line])), ""
+        except csv.Error as exc:  # a field past csv's size limit
+            if header is None:
+                raise BadFile(f"the header is unreadable: {exc}") from exc
+            values, unreadable = None, f"unreadable as CSV: {exc}"
         if header is None:
             header = [h.strip() for h in values]
             missing = [c for c in required if c not in header]
             if missing:
                 raise BadFile(f"the header lacks the columns {', '.join(missing)}")
             continue
-        if number > MAX_ROWS + 1:
-            raise BadFile(f"more than {MAX_ROWS} rows; split the file")
-        if len(values) != len(header):
-            yield number, {"__error__": f"{len(values)} values for {len(header)} columns"}
+        counted += 1
+        if counted > max_rows:
+            raise BadFile(f"more than {max_rows} rows; split the file")
+        if values is None or len(values) != len(header):
+            yield number, {"__error__": unreadable or f"{len(values)} values for {len(header)} columns"}
             continue
         yield number, {k: v.strip() for k, v in zip(header, values, strict=True) if k in known and v.strip()}
 
@@ -70,7 +82,8 @@ class Validation:
     def __init__(self, command_type: type[CommandBody], key_field: str, fixed: dict[str, Any] | None = None) -> None:
         self._type, self.key_field, self._fixed = command_type, key_field, fixed or {}
         self.commands: list[CommandBody] = []
-        self.rejected: list[dict[str, Any]] = []
+        self.rejected: list[dict[str, Any]] = []  # the first MAX_REPORTED
+        self.rejected_total = 0
         self.done_before: list[str] = []
         self._seen: set[str] = set()
 
@@ -100,7 +113,9 @@ class Validation:
         self.commands.append(command)
 
     def reject(self, line: int, key: str | None, rule: str, reason: str) -> None:
-        self.rejected.append({"line": line, self.key_field: key, "rule": rule, "reason": reason})
+        self.rejected_total += 1
+        if self.rejected_total <= MAX_REPORTED:
+            self.rejected.append({"line": line, self.key_field: key, "rule": rule, "reason": reason})
 
 
 async def run_import(
@@ -117,7 +132,7 @@ async def run_import(
 
     Raises BadFile for an unreadable file and RowsRejected when any row was rejected."""
     key_field = validation.key_field
-    async for line, row in rows(lines(chunks), *columns):
+    async for line, row in rows(lines(chunks), *columns, max_rows=runtime.settings.max_import_rows):
         key = row.get(key_field, "")
         if await _accepted(runtime, f"{import_key}-{key}"):
             validation.already(key)  # a retry of this same import: decided before
@@ -132,7 +147,7 @@ async def run_import(
             continue
         validation.accept(command)
     if validation.rejected:
-        raise RowsRejected(validation.rejected)
+        raise RowsRejected(validation.rejected, validation.rejected_total)
     commands = [(c, f"{import_key}-{getattr(c, key_field)}") for c in validation.commands]
     progress = Progress(runtime.store, import_key, len(commands))
     await progress.report(0)
@@ -146,8 +161,11 @@ async def run_import(
 
 
 class RowsRejected(ValueError):
-    def __init__(self, report: list[dict[str, Any]]) -> None:
-        super().__init__(f"{len(report)} rows rejected")
+    """`report` lists the first MAX_REPORTED rejected rows; `total` counts them all."""
+
+    def __init__(self, report: list[dict[str, Any]], total: int | None = None) -> None:
+        self.total = len(report) if total is None else total
+        super().__init__(f"{self.total} rows rejected")
         self.report = report
 
 

@@ -11,7 +11,7 @@ from shared.panel import PANELLISTS, panellist_key
 async def _known(request: Request, collection: str, doc_id: str, what: str) -> dict:
     doc = await request.app.state.runtime.store.get(collection, doc_id)
     if doc is None:
-        raise HTTPException(404, f"{what} is not known here (yet)")
+        raise HTTPException(404, {"rule": "not_known_here", "reason": f"{what} is not known here (yet)"})
     return {k: v for k, v in doc.items() if not k.startswith("_")}
 
 

@@ -11,11 +11,15 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared import bulk, metrics
 from shared.access import authorize
+from shared.body_limit import JsonBodyLimit
 from shared.commands import CommandBody, Outcome
 from shared.dead_letters_http import dead_letter_routes
 from shared.envelope import Actor
@@ -67,7 +71,8 @@ async def bulk_response(importing) -> dict:
     except bulk.BadFile as bad:
         raise HTTPException(422, {"rule": "unreadable_file", "reason": str(bad)}) from bad
     except bulk.RowsRejected as rejected:
-        raise HTTPException(422, {"rule": "rows_rejected", "accepted": 0, "rejected": rejected.report}) from rejected
+        raise HTTPException(422, {"rule": "rows_rejected", "accepted": 0,
+                                  "rejected_total": rejected.total, "rejected": rejected.report}) from rejected
 
 
 ExpectedVersion = Annotated[int | None, Query(ge=0, description="refuse unless the aggregate is at this version")]
@@ -110,6 +115,7 @@ def create_app(spec: ServiceSpec, routes: Callable[[], APIRouter], settings: Set
     app.include_router(routes())
     _add_operations(app)
     _add_error_handlers(app)
+    app.add_middleware(JsonBodyLimit, limit=settings.max_json_bytes)
     return app
 
 
@@ -142,7 +148,8 @@ def _add_operations(app: FastAPI) -> None:
         """Progress of a bulk import sent with this Idempotency-Key: rows decided of the total."""
         doc = await request.app.state.runtime.store.get(bulk.IMPORTS, key)
         if doc is None:
-            raise HTTPException(404, f"no import {key} (yet): rows are validated before it starts")
+            raise HTTPException(404, {"rule": "unknown_import",
+                                      "reason": f"no import {key} (yet): rows are validated before it starts"})
         return {"total": doc["total"], "decided": doc["decided"]}
 
     app.include_router(dead_letter_routes())
@@ -161,3 +168,21 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Unavailable)
     async def unavailable(request: Request, exc: Unavailable) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "2"})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """Every refusal names a rule: Starlette's own (no such path, method, unreadable body) too."""
+        detail = exc.detail
+        if isinstance(detail, str):
+            detail = {"rule": HTTP_RULES.get(exc.status_code, f"http_{exc.status_code}"), "reason": detail}
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """FastAPI's list of what is wrong, without echoing the input (it may not even be text)."""
+        errors = [{k: v for k, v in error.items() if k not in ("input", "ctx")} for error in exc.errors()]
+        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+
+
+HTTP_RULES = {400: "unreadable_body", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type"}

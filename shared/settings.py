@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     partitions: int = 6
     command_timeout: float = 15.0
     max_document_bytes: int = 20 * 1024 * 1024
+    max_json_bytes: int = Field(default=2 * 1024 * 1024, gt=0)  # a command or query body; files stream apart
+    max_import_rows: int = Field(default=1_000_000, gt=0)  # rows of one CSV import (candidates, coverage figures)
     log_level: str = "INFO"
     # On Kafka, services with a faust worker (ranking) run it only when asked: faust-streaming 0.15.3
     # was seen to drop a record during a rebalance (see services/ranking/stream.py).

@@ -33,7 +33,8 @@ def shortlist_routes() -> APIRouter:
         """The plenary's shortlist as this service knows it, with the ranking it was settled from."""
         doc = await request.app.state.runtime.store.get(SHORTLISTS, shortlist_key(cycle_id, category_id, province))
         if doc is None:
-            raise HTTPException(404, f"no shortlist settled for {category_id} in {province} (yet)")
+            raise HTTPException(404, {"rule": "no_shortlist",
+                                      "reason": f"no shortlist settled for {category_id} in {province} (yet)"})
         return {k: v for k, v in doc.items() if not k.startswith("_")}
 
     return router

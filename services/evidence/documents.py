@@ -16,8 +16,10 @@ SIGNATURES = {
 SAFE_NAME = re.compile(r"^[\w][\w .()-]{0,199}$")
 
 
-def media_type_of(head: bytes, declared: str, filename: str) -> str:
-    """The declared type if the file's first bytes agree with it; 415 otherwise."""
+def media_type_of(head: bytes, declared: str, filename: str, size: int) -> str:
+    """The declared type if the file's first bytes agree with it; 415 otherwise (422 if empty)."""
+    if size == 0:
+        raise HTTPException(422, {"rule": "empty_file", "reason": "the file is empty; send the document as the body"})
     if declared == "text/csv" and filename.lower().endswith(".csv") and _is_text(head):
         return declared
     if any(head.startswith(magic) for magic in SIGNATURES.get(declared, ())):
@@ -28,14 +30,17 @@ def media_type_of(head: bytes, declared: str, filename: str) -> str:
 
 def safe_filename(filename: str) -> str:
     """A plain file name: no directories, no leading dots, no control characters."""
-    if not SAFE_NAME.match(filename) or ".." in filename:
+    if not SAFE_NAME.fullmatch(filename) or ".." in filename:  # fullmatch: `$` would let a final newline in
         raise HTTPException(422, {"rule": "bad_filename", "reason": "use a plain file name (letters, digits, . _ - space)"})
     return filename
 
 
 def _is_text(head: bytes) -> bool:
+    """UTF-8 without NUL bytes (UTF-16 has them); only a character cut at the end of the first
+    bytes may be incomplete, not an invalid byte anywhere (Latin-1, UTF-16's byte order mark)."""
     try:
         head.decode("utf-8")
-    except UnicodeDecodeError:
-        return len(head) == 16  # a multi-byte character may be cut at the end of the first bytes
+    except UnicodeDecodeError as exc:
+        if len(head) < 16 or exc.reason != "unexpected end of data":
+            return False
     return b"\x00" not in head

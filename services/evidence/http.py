@@ -16,7 +16,7 @@ from services.evidence.domain import (
     AttachDocument, CandidateEvidence, CorrectCoverageFigure, EvidenceState, ScreenCandidate, SubmitCoverageFigure,
     VerifyEvidence,
 )
-from shared.blobs import BlobStore, Corrupted, TooLarge
+from shared.blobs import BlobStore, Corrupted, Stored, TooLarge
 from shared import bulk
 from shared.directory import CANDIDATES, look_up
 from shared.directory_http import directory_routes
@@ -85,7 +85,8 @@ def routes() -> APIRouter:
 
     @router.post("/candidates/{candidate_id}/documents", status_code=201)
     async def attach_document(
-        candidate_id: str, request: Request, rt: Rt, who: CurrentActor, cid: CorrelationId,
+        candidate_id: A[str, Path(pattern=ID_PATTERN)], request: Request, rt: Rt, who: CurrentActor,
+        cid: CorrelationId,
         indicator_id: A[str, Query(pattern=ID_PATTERN)],
         title: A[str, Query(min_length=1, max_length=300)],
         filename: A[str, Query(min_length=1, max_length=200)],
@@ -97,11 +98,15 @@ def routes() -> APIRouter:
         an earlier document of the candidate that this one replaces."""
         name = safe_filename(filename)
         declared = request.headers.get("content-type", "").split(";")[0].strip()
+
+        def typed(file: Stored) -> str:  # checked before the file is kept: a refused file is not stored
+            return media_type_of(file.head, declared, name, file.size)
+
         try:
-            stored = await blobs(rt).save(request.stream(), rt.settings.max_document_bytes)
+            stored = await blobs(rt).save(request.stream(), rt.settings.max_document_bytes, typed)
         except TooLarge as exc:
             raise HTTPException(413, {"rule": "file_too_large", "reason": str(exc)}) from exc
-        media_type = media_type_of(stored.head, declared, name)
+        media_type = typed(stored)
         command = AttachDocument(
             document_id=f"doc-{stored.sha256[:24]}", candidate_id=candidate_id, indicator_id=indicator_id,
             title=title, filename=name, media_type=media_type, size=stored.size, sha256=stored.sha256,
@@ -116,11 +121,12 @@ def routes() -> APIRouter:
         doc = await rt.store.get("aggregates", f"candidate-evidence/{candidate_id}")
         documents = EvidenceState.model_validate(doc["state"]).documents if doc else {}
         if not any(d.sha256 == sha256 for d in documents.values()):
-            raise HTTPException(404, f"candidate {candidate_id} has no document {sha256}")
+            raise HTTPException(404, {"rule": "unknown_document",
+                                      "reason": f"candidate {candidate_id} has no document {sha256}"})
         try:
             path = blobs(rt).verified(sha256)
         except LookupError as exc:
-            raise HTTPException(404, str(exc)) from exc
+            raise HTTPException(404, {"rule": "unknown_document", "reason": str(exc)}) from exc
         except Corrupted as exc:
             raise HTTPException(500, {"rule": "stored_file_corrupted", "reason": str(exc)}) from exc
         headers = {"X-Content-SHA256": sha256, "X-Content-Type-Options": "nosniff",
@@ -131,7 +137,8 @@ def routes() -> APIRouter:
     async def candidate_evidence(candidate_id: str, rt: Rt):
         doc = await rt.store.get("aggregates", f"candidate-evidence/{candidate_id}")
         if doc is None:
-            raise HTTPException(404, f"no evidence for candidate {candidate_id}")
+            raise HTTPException(404, {"rule": "unknown_candidate",
+                                      "reason": f"no evidence for candidate {candidate_id}"})
         return {"version": doc["version"], **doc["state"]}
 
     return router

@@ -33,7 +33,7 @@ def routes() -> APIRouter:
     async def interview(candidate_id: str, rt: Rt):
         doc = await rt.store.get(AGGREGATES, f"{CandidateInterview.kind}/{candidate_id}")
         if doc is None:
-            raise HTTPException(404, f"no interview for candidate {candidate_id}")
+            raise HTTPException(404, {"rule": "not_scheduled", "reason": f"no interview for candidate {candidate_id}"})
         return {"version": doc["version"], **doc["state"]}
 
     return router

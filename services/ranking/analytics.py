@@ -55,7 +55,7 @@ class Thresholds(BaseModel):
     min_agreement: float = Field(default=0.5, ge=0, le=1)
     min_scores: int = Field(default=3, ge=1)
     churn: float = Field(default=0.5, ge=0)
-    near_deadline_hours: float = Field(default=24.0, ge=0)
+    near_deadline_hours: float = Field(default=24.0, ge=0, le=24 * 366)  # past a year, no date is before a deadline
     deadline_share: float = Field(default=0.5, ge=0, le=1)
 
 

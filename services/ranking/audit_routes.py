@@ -32,7 +32,7 @@ def audit_routes() -> APIRouter:
         rt = request.app.state.runtime
         events = await cycle_trail(rt.log, rt.settings.namespace, cycle_id)
         if not events:
-            raise HTTPException(404, f"no events of cycle {cycle_id} in the log")
+            raise HTTPException(404, {"rule": "unknown_cycle", "reason": f"no events of cycle {cycle_id} in the log"})
         render, media_type = FORMATS[export_format]
         headers = {"Content-Disposition": f'attachment; filename="{cycle_id}-events.{export_format}"',
                    "X-Event-Count": str(len(events))}

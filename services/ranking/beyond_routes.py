@@ -99,16 +99,23 @@ def whatif_routes() -> APIRouter:
     return router
 
 
+class PanellistQuery(analytics.Thresholds):
+    """The thresholds, and which panellists: one category, one province, or all of the cycle."""
+
+    category_id: str | None = None
+    province: str | None = None
+
+
 def analytics_routes() -> APIRouter:
     router = APIRouter(tags=["analytics"])
 
     @router.get("/analytics/{cycle_id}/panellists")
-    async def panellists(cycle_id: str, rt: Rt, limits: Annotated[analytics.Thresholds, Query()],
-                         category_id: str | None = None, province: str | None = None) -> dict[str, Any]:
+    async def panellists(cycle_id: str, rt: Rt, asked: Annotated[PanellistQuery, Query()]) -> dict[str, Any]:
         """Per assessor and interviewer: leniency, spread, agreement, amendments, deadlines, and flags
         with the events behind each."""
         pairs = up_to(await read_events(rt.log, rt.settings.namespace))
-        where = {k: v for k, v in (("category_id", category_id), ("province", province)) if v}
+        where = {k: v for k, v in (("category_id", asked.category_id), ("province", asked.province)) if v}
+        limits = analytics.Thresholds(**asked.model_dump(exclude={"category_id", "province"}))
         return analytics.panellists(pairs, cycle_id, limits, **where)
 
     return router

@@ -26,7 +26,8 @@ async def _category(rt: Runtime, cycle_id: str, category_id: str) -> Category:
     cycle = await rt.store.get(CYCLES, cycle_id)
     category = CycleConfig.model_validate(cycle["config"]).category(category_id) if cycle else None
     if category is None:
-        raise HTTPException(404, f"no category {category_id} in cycle {cycle_id}")
+        raise HTTPException(404, {"rule": "unknown_category",
+                                  "reason": f"no category {category_id} in cycle {cycle_id}"})
     return category
 
 
@@ -56,7 +57,8 @@ def routes() -> APIRouter:
     async def standing(candidate_id: str, rt: Rt):
         doc = await rt.store.get(STANDINGS, candidate_id)
         if doc is None:
-            raise HTTPException(404, f"no standing for candidate {candidate_id}")
+            raise HTTPException(404, {"rule": "unknown_candidate",
+                                      "reason": f"no standing for candidate {candidate_id}"})
         return {k: v for k, v in doc.items() if k != "_id"}
 
     return router

@@ -26,7 +26,8 @@ async def _rubric(rt: Runtime, cycle_id: str, category_id: str) -> Rubric:
     cycle = await rt.store.get(CYCLES, cycle_id)
     category = CycleConfig.model_validate(cycle["config"]).category(category_id) if cycle else None
     if category is None:
-        raise HTTPException(404, f"no category {category_id} in cycle {cycle_id}")
+        raise HTTPException(404, {"rule": "unknown_category",
+                                  "reason": f"no category {category_id} in cycle {cycle_id}"})
     return category.rubric
 
 
@@ -45,7 +46,8 @@ def publication_routes() -> APIRouter:
         nominations (withdrawn ones with `nominated` false)."""
         status = await rt.store.get(BOARD_STATUS, shortlist_key(cycle_id, category_id, province))
         if status is None:
-            raise HTTPException(404, f"no results of {category_id} in {province} published (yet)")
+            raise HTTPException(404, {"rule": "not_published",
+                                      "reason": f"no results of {category_id} in {province} published (yet)"})
         where = {"cycle_id": cycle_id, "category_id": category_id, "province": province}
         nominations = await rt.store.find(NOMINATIONS, where)
         return {**_public(status), "nominations": [_public(n) for n in nominations]}

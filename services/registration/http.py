@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
 
 from pydantic import BaseModel, Field
 
@@ -22,6 +22,7 @@ from shared.http import (
 from shared.runtime import Runtime
 
 Rt = Annotated[Runtime, Depends(runtime)]
+PathId = Annotated[str, Path(pattern=ID_PATTERN)]  # an id the command carries: refused with 422 unless a slug
 
 
 class StageChange(BaseModel):
@@ -61,7 +62,7 @@ def routes() -> APIRouter:
 
     @router.post("/cycles/{cycle_id}/stage", status_code=201)
     async def advance_stage(
-        cycle_id: str, body: StageChange, rt: Rt, who: CurrentActor, cid: CorrelationId,
+        cycle_id: PathId, body: StageChange, rt: Rt, who: CurrentActor, cid: CorrelationId,
         idempotency_key: IdempotencyKey = None,
     ):
         command = AdvanceStage(cycle_id=cycle_id, to_stage=body.to_stage)
@@ -69,7 +70,7 @@ def routes() -> APIRouter:
 
     @router.post("/candidates/{candidate_id}/withdrawal", status_code=201)
     async def withdraw_candidate(
-        candidate_id: str, body: Withdrawal, rt: Rt, who: CurrentActor, cid: CorrelationId,
+        candidate_id: PathId, body: Withdrawal, rt: Rt, who: CurrentActor, cid: CorrelationId,
         idempotency_key: IdempotencyKey = None,
     ):
         command = WithdrawCandidate(candidate_id=candidate_id, reason=body.reason)
@@ -90,21 +91,21 @@ def routes() -> APIRouter:
     async def person(person_id: str, rt: Rt):
         doc = await rt.store.get("aggregates", f"person/{person_id}")
         if doc is None:
-            raise HTTPException(404, f"no appointments for {person_id}")
+            raise HTTPException(404, {"rule": "unknown_person", "reason": f"no appointments for {person_id}"})
         return {"version": doc["version"], **doc["state"]}
 
     @router.get("/cycles/{cycle_id}")
     async def get_cycle(cycle_id: str, rt: Rt):
         doc = await rt.store.get("aggregates", f"cycle/{cycle_id}")
         if doc is None:
-            raise HTTPException(404, f"no cycle {cycle_id}")
+            raise HTTPException(404, {"rule": "unknown_cycle", "reason": f"no cycle {cycle_id}"})
         return {"stage": doc["state"]["stage"], "config": doc["state"]["config"]}
 
     @router.get("/candidates/{candidate_id}")
     async def get_candidate(candidate_id: str, rt: Rt):
         doc = await rt.store.get("aggregates", f"candidate/{candidate_id}")
         if doc is None:
-            raise HTTPException(404, f"no candidate {candidate_id}")
+            raise HTTPException(404, {"rule": "unknown_candidate", "reason": f"no candidate {candidate_id}"})
         return {**doc["state"]["registered"], "withdrawn": doc["state"]["withdrawn"]}
 
     return router

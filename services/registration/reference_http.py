@@ -61,17 +61,20 @@ def reference_routes() -> APIRouter:
     @router.get("/reference-data/{version}")
     async def version_detail(version: Version, rt: Rt):
         if not await _known(rt, version):
-            raise HTTPException(404, f"no reference data version {version}")
+            raise HTTPException(404, {"rule": "unknown_reference_data",
+                                      "reason": f"no reference data version {version}"})
         return await _describe(rt, version)
 
     @router.get("/reference-data/{version}/villages/{code}")
     async def village(version: Version, code: Annotated[str, Path(pattern=reference.VILLAGE_CODE_PATTERN)], rt: Rt):
         regions = await resolve(rt.store, version, VillageSource(blobs_root(rt.settings)))
         if regions is None:
-            raise HTTPException(404, f"no reference data version {version}")
+            raise HTTPException(404, {"rule": "unknown_reference_data",
+                                      "reason": f"no reference data version {version}"})
         found = regions.village(code)
         if found is None:
-            raise HTTPException(404, f"no village {code} in reference data {version}")
+            raise HTTPException(404, {"rule": "unknown_village",
+                                      "reason": f"no village {code} in reference data {version}"})
         regency = regions.regency(found.regency_code)
         return {"version": version, "code": code, "name": found.name, "regency_code": found.regency_code,
                 "regency": regency.name, "province": regency.province_id}

@@ -24,7 +24,7 @@ def routes() -> APIRouter:
     async def score_sheet(candidate_id: str, rt: Rt):
         doc = await rt.store.get("aggregates", f"score-sheet/{candidate_id}")
         if doc is None:
-            raise HTTPException(404, f"no scores for candidate {candidate_id}")
+            raise HTTPException(404, {"rule": "unknown_candidate", "reason": f"no scores for candidate {candidate_id}"})
         return {"version": doc["version"], **doc["state"]}
 
     @router.get("/candidates/{candidate_id}/citable-evidence")
@@ -32,7 +32,8 @@ def routes() -> APIRouter:
         """The candidate's evidence as scoring sees it; only submitted or verified items may be cited."""
         doc = await rt.store.get(EVIDENCE, candidate_id)
         if doc is None:
-            raise HTTPException(404, f"no evidence known here for candidate {candidate_id}")
+            raise HTTPException(404, {"rule": "unknown_candidate",
+                                      "reason": f"no evidence known here for candidate {candidate_id}"})
         return {k: v for k, v in doc.items() if not k.startswith("_")}
 
     return router

@@ -118,6 +118,10 @@ def test_the_analytics_flag_the_lenient_assessor_for_organisers_and_auditors_onl
     assert (lenient["leniency"], lenient["compared"]) == (13.25, 8)
     behind = {e["event_id"] for e in lenient["flags"][0]["events"]}
     assert behind == {event for (_c, _i, who), event in cycle["events"].items() if who == LENIENT}
+    auditor = running.api.as_actor("bpk-auditor", "auditor")
+    in_province = auditor.get("ranking", f"{path}?province={PROVINCE}&category_id={CATEGORY}&min_panel=3")
+    assert in_province["flagged"] == report["flagged"]
+    assert auditor.get("ranking", f"{path}?province=papua")["people"] == []
     assert _refusal(lambda: running.api.as_actor(LENIENT, "assessor").get("ranking", path)) == (403, "role_not_allowed")
 
 
