@@ -5,7 +5,7 @@ PY := $(abspath $(VENV))/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml kit/pyproject.toml | cksum | cut -d' ' -f1)
 export PYTHON := $(PY)
 
-.PHONY: venv up down run test test-unit test-integration schemas bench simulate clean
+.PHONY: venv up down run test test-unit test-integration schemas bench simulate clean browser
 
 venv: $(STAMP)
 
@@ -20,6 +20,10 @@ up: venv
 down:
 	deploy/local/down.sh
 
+# Debian's chromium and chromedriver for the dashboard's browser test (installed only if missing)
+browser:
+	deploy/local/browser.sh
+
 run: venv
 	$(PY) -m paritrana.demo
 
@@ -30,14 +34,14 @@ simulate: venv
 schemas: venv
 	$(PY) -m shared.schemagen
 
-test-unit: venv
+test-unit: venv browser
 	$(PY) -m pytest -m "not infra" -q
 
-test-integration: venv
+test-integration: venv browser
 	$(PY) -m pytest -m infra -q
 
 # Starts Kafka and FerretDB, runs everything, and stops them again whatever the outcome.
-test: venv
+test: venv browser
 	deploy/local/up.sh
 	$(PY) -m pytest -q; status=$$?; deploy/local/down.sh; exit $$status
 

@@ -1,4 +1,5 @@
-"""`make run`: start the five services, play the demo cycle, print the leaderboard, keep serving."""
+"""`make run`: start the five services and the dashboard, play the demo cycle, print the leaderboard,
+keep serving."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import time
 from pathlib import Path
 
 from paritrana.client import Api
-from paritrana.launcher import cluster
-from paritrana.scenario import advance, appoint_organisers, play_demo, publish_results
+from paritrana.launcher import DASHBOARD, cluster
+from paritrana.scenario import CATEGORY, PROVINCE, advance, appoint_organisers, demo_config, play_demo, publish_results
 from shared.settings import Settings
 from shared.topics import SERVICES
 
@@ -47,10 +48,13 @@ def main() -> None:
     settings = Settings()
     data_dir = Path(tempfile.mkdtemp(prefix="paritrana-demo-")) if settings.backend == "embedded" else Path("var")
     namespace = f"demo{int(time.time())}"
-    env = {"PARITRANA_DATA_DIR": str(data_dir), "PARITRANA_NAMESPACE": namespace}
+    cycle_id = demo_config()["cycle_id"]
+    env = {"PARITRANA_DATA_DIR": str(data_dir), "PARITRANA_NAMESPACE": namespace,
+           "PARITRANA_DASHBOARD_CYCLES": cycle_id}
     base = int(os.environ.get("PARITRANA_PORT_BASE", "8101"))
-    services = cluster(env, data_dir / "logs", {name: base + n for n, name in enumerate(SERVICES)})
-    print(f"Starting the five services on the {settings.backend} backend (namespace {namespace}) ...")
+    ports = {name: base + n for n, name in enumerate((*SERVICES, DASHBOARD))}
+    services = cluster(env, data_dir / "logs", ports, dashboard=True)
+    print(f"Starting the five services and the dashboard on the {settings.backend} backend (namespace {namespace}) ...")
     services.start()
     try:
         api = Api(services.urls(), "demo", "organiser", services.jwt_secret)
@@ -61,7 +65,10 @@ def main() -> None:
         print(f"  export PARITRANA_TOKEN={api.token}")
         print(f"  export PARITRANA_RANKING_URL={services.url('ranking')}   # then e.g. paritrana explain kab-bogor")
         for name, url in services.urls().items():
-            print(f"  {name:<13} {url}/docs")
+            if name != DASHBOARD:
+                print(f"  {name:<13} {url}/docs")
+        print(f"\nDashboard (sign in with the token above): {services.url(DASHBOARD)}"
+              f"/leaderboards?cycle={cycle_id}&category={CATEGORY}&level=province&area={PROVINCE}")
         print(f"  logs in {data_dir / 'logs'}")
         if os.environ.get("PARITRANA_DEMO_SERVE", "1") == "1":
             stop = {signal.SIGINT, signal.SIGTERM}

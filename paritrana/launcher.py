@@ -1,4 +1,5 @@
-"""Start the five services as separate processes and wait until each is ready."""
+"""Start the five services (and, when asked, the dashboard) as separate processes and wait until
+each is ready."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from pathlib import Path
 import httpx
 
 from shared.topics import SERVICES
+
+DASHBOARD = "dashboard"  # the web pages (services/dashboard), a client of the five services' APIs
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -119,11 +123,16 @@ class Cluster:
             service.stop()
 
 
-def cluster(env: dict[str, str], log_dir: Path, ports: dict[str, int] | None = None) -> Cluster:
+def cluster(env: dict[str, str], log_dir: Path, ports: dict[str, int] | None = None,
+            dashboard: bool = False) -> Cluster:
+    """The five services on `ports` (free ones if not given); with `dashboard`, the dashboard too,
+    on `ports["dashboard"]` or a free port, pointed at the five (its URL: `.url("dashboard")`)."""
     ports = ports or {name: free_port() for name in SERVICES}
     # a key made for this cluster, unless one is given: there is no built-in default
     full_env = {"PARITRANA_JWT_SECRET": secrets.token_urlsafe(32), **os.environ, **env}
     processes = {name: ServiceProcess(name, ports[name], full_env, log_dir / f"{name}.log") for name in SERVICES}
+    if dashboard:
+        processes[DASHBOARD] = dashboard_process(processes, full_env, log_dir, ports.get(DASHBOARD) or free_port())
     if full_env.get("PARITRANA_BACKEND") == "kafka" and full_env.get("PARITRANA_STREAM_ENGINE") == "faust":
         for name in SERVICES:
             stream_module = import_module(f"services.{name}.bootstrap").spec.stream_module
@@ -133,3 +142,11 @@ def cluster(env: dict[str, str], log_dir: Path, ports: dict[str, int] | None = N
                     f"{name}-stream", None, full_env, log_dir / f"{name}-stream.log", command
                 )
     return Cluster(processes, full_env["PARITRANA_JWT_SECRET"])
+
+
+def dashboard_process(services: dict[str, ServiceProcess], env: dict[str, str], log_dir: Path,
+                      port: int) -> ServiceProcess:
+    """The dashboard, told where each service answers (PARITRANA_<SERVICE>_URL)."""
+    urls = {f"PARITRANA_{name.upper()}_URL": services[name].url for name in SERVICES}
+    command = [sys.executable, "-m", "services.dashboard", "--port", str(port)]
+    return ServiceProcess(DASHBOARD, port, {**env, **urls}, log_dir / f"{DASHBOARD}.log", command)
