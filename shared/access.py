@@ -70,6 +70,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/candidates/{candidate_id}/documents"): _rule(N, CS, CA, scope="candidate"),
     ("GET", "/candidates/{candidate_id}/documents/{sha256}"): _rule(CANDIDATE_READERS, scope="candidate"),
     ("GET", "/candidates/{candidate_id}/evidence"): _rule(CANDIDATE_READERS, scope="candidate"),
+    ("POST", "/membership-data/{period}"): _rule(N, RS, scope="national"),
+    ("GET", "/membership-data/{period}"): _rule(N, A, RS),
+    ("POST", "/membership-screenings"): _rule(N),
+    ("GET", "/membership-screenings/{cycle_id}/{period}"): _rule(N, A),
+    ("GET", "/membership-screenings/{cycle_id}/{period}/eligible.csv"): _rule(N, A),
     # scoring
     ("POST", "/scores"): _rule(AS, scope="candidate"),
     ("POST", "/amendments"): _rule(AS, scope="candidate"),

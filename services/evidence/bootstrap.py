@@ -1,4 +1,5 @@
 from services.evidence.domain import CandidateEvidence
+from services.evidence.membership_data import MembershipScreening, MembershipSnapshot
 from services.evidence.http import routes
 from shared.directory import CandidateDirectory, CycleDirectory
 from shared.http import create_app
@@ -7,7 +8,7 @@ from shared.runtime import ServiceSpec
 
 spec = ServiceSpec(
     name="evidence",
-    aggregates=[CandidateEvidence()],
+    aggregates=[CandidateEvidence(), MembershipSnapshot(), MembershipScreening()],
     follows=["registration"],
     reactions=lambda rt: [project(CycleDirectory(), rt.store), project(CandidateDirectory(), rt.store)],
 )

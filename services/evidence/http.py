@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import FileResponse
 
 from services.evidence.documents import media_type_of, safe_filename
+from services.evidence.membership_http import membership_routes
 from services.evidence.domain import (
     AttachDocument, CandidateEvidence, CorrectCoverageFigure, EvidenceState, ScreenCandidate, SubmitCoverageFigure,
     VerifyEvidence,
@@ -43,6 +44,7 @@ def blobs(rt: Runtime) -> BlobStore:
 def routes() -> APIRouter:
     router = APIRouter(tags=["evidence"])
     router.include_router(directory_routes())
+    router.include_router(membership_routes())
     command_route(router, "/coverage-figures", SubmitCoverageFigure)
     command_route(router, "/coverage-figures/corrections", CorrectCoverageFigure)
     command_route(router, "/verifications", VerifyEvidence, "Verify or reject evidence (a rejection needs a reason)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import AsyncIterator
-from typing import IO, Annotated
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
@@ -14,12 +14,13 @@ from services.registration.reference_imports import (
     VillageSource, blobs_root, imported, resolve,
 )
 from shared import bulk
-from shared.blobs import BlobStore
+from shared.blobs import BlobStore, TooLarge
 from shared.commands import Outcome, Rejected
 from shared.contracts.base import ID_PATTERN
 from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, runtime
 from shared.processor import OUTCOMES
 from shared.runtime import Runtime
+from shared.spool import chunks_of, spool_lines
 
 Rt = Annotated[Runtime, Depends(runtime)]
 Version = Annotated[str, Path(pattern=ID_PATTERN)]
@@ -95,16 +96,17 @@ async def _checked_file(
     regions = await resolve(rt.store, base)
     check = VillageFile(regions.regencies)
     with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
-        size = await _spool(body, spool, check)
         try:
+            size = await spool_lines(body, spool, check.feed, MAX_FILE_BYTES)
             check.finish()
+        except TooLarge as large:
+            raise HTTPException(413, {"rule": "file_too_large", "reason": str(large)}) from large
         except bulk.BadFile as bad:
             raise HTTPException(422, {"rule": "unreadable_file", "reason": str(bad)}) from bad
         if check.rejected_total:
             raise HTTPException(422, {"rule": "rows_rejected", "accepted": 0, "rows": check.line,
                                       "rejected_total": check.rejected_total, "rejected": check.rejected})
-        spool.seek(0)
-        stored = await BlobStore(blobs_root(rt.settings)).save(_chunks(spool), MAX_FILE_BYTES)
+        stored = await BlobStore(blobs_root(rt.settings)).save(chunks_of(spool), MAX_FILE_BYTES)
     return command.model_copy(update={"villages": len(check.names), "sha256": stored.sha256, "size": size})
 
 
@@ -118,33 +120,6 @@ async def _decide_early(rt: Runtime, command: ImportVillages) -> None:
         aggregate.decide(command, state, await aggregate.context(command, rt.store))
     except Rejected as rejection:
         raise HTTPException(rejection.status, {"rule": rejection.rule, "reason": rejection.reason}) from rejection
-
-
-async def _spool(body: AsyncIterator[bytes], spool: IO[bytes], check: VillageFile) -> int:
-    """Feed the body's lines to the check while keeping its bytes; returns its size."""
-    size = 0
-
-    async def chunks() -> AsyncIterator[bytes]:
-        nonlocal size
-        async for chunk in body:
-            size += len(chunk)
-            if size > MAX_FILE_BYTES:
-                raise HTTPException(413, {"rule": "file_too_large",
-                                          "reason": f"the file is larger than {MAX_FILE_BYTES} bytes"})
-            spool.write(chunk)
-            yield chunk
-
-    try:
-        async for line in bulk.lines(chunks()):
-            check.feed(line)
-    except bulk.BadFile as bad:
-        raise HTTPException(422, {"rule": "unreadable_file", "reason": str(bad)}) from bad
-    return size
-
-
-async def _chunks(spool: IO[bytes]) -> AsyncIterator[bytes]:
-    while block := spool.read(1 << 20):
-        yield block
 
 
 async def _known(rt: Runtime, version: str) -> bool:

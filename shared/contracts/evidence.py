@@ -147,3 +147,55 @@ class CandidateScreened(DomainEvent):
     passed: list[str]
     failed: list[RuleFailure]
     not_checked: list[str] = []
+
+
+class RegionMembership(BaseModel):
+    """One province's employers in a membership snapshot."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    employers: int = Field(ge=0)
+    by_size: dict[str, int] = {}
+    workers_eligible: int = Field(ge=0)
+    workers_enrolled: int = Field(ge=0)
+    in_arrears: int = Field(ge=0)
+
+
+@contract
+class MembershipDataImported(DomainEvent):
+    """BPJS Ketenagakerjaan's register of employers for a period, as a CSV file stored by its
+    SHA-256: the event records the hash and the totals per province, never the rows."""
+
+    TYPE = "MembershipDataImported"
+    period: str = Field(pattern=r"^\d{4}-\d{2}$")
+    employers: int = Field(gt=0)
+    by_province: dict[str, RegionMembership]
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(gt=0)
+    imported_by: str = Field(min_length=1, max_length=128)
+
+
+class CategoryScreening(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    considered: int = Field(ge=0)
+    eligible: int = Field(ge=0)
+
+
+@contract
+class MembershipScreened(DomainEvent):
+    """Data screening of a whole membership snapshot for a cycle: every employer against the
+    eligibility rules of the business categories that admit its sector and size. The best
+    `per_province` of the eligible per province and category (coverage first) are put forward as a
+    stored CSV in the candidates import's columns (`eligible_sha256`), ready to register."""
+
+    TYPE = "MembershipScreened"
+    cycle_id: str
+    period: str = Field(pattern=r"^\d{4}-\d{2}$")
+    snapshot_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    considered: int = Field(ge=0)
+    eligible: int = Field(ge=0)
+    by_category: dict[str, CategoryScreening]
+    per_province: int = Field(ge=1)  # the best eligible per province and category put forward
+    nominated: int = Field(ge=0)
+    eligible_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    eligible_size: int = Field(gt=0)
+    screened_by: str = Field(min_length=1, max_length=128)

@@ -49,6 +49,11 @@ EXPECTED = {
     ("evidence", "POST", "/coverage-figures/import"): ("organiser regional-service", NATIONAL),
     ("evidence", "POST", "/verifications"): ("organiser committee-secretary", True),
     ("evidence", "POST", "/screenings"): ("organiser", False),
+    ("evidence", "POST", "/membership-data/{period}"): ("organiser regional-service", NATIONAL),
+    ("evidence", "GET", "/membership-data/{period}"): ("organiser auditor regional-service", False),
+    ("evidence", "POST", "/membership-screenings"): ("organiser", False),
+    ("evidence", "GET", "/membership-screenings/{cycle_id}/{period}"): ("organiser auditor", False),
+    ("evidence", "GET", "/membership-screenings/{cycle_id}/{period}/eligible.csv"): ("organiser auditor", False),
     ("evidence", "POST", "/candidates/{candidate_id}/documents"): ("organiser committee-secretary candidate", True),
     ("evidence", "GET", "/candidates/{candidate_id}/documents/{sha256}"): (CANDIDATE, True),
     ("evidence", "GET", "/candidates/{candidate_id}/evidence"): (CANDIDATE, True),
@@ -106,7 +111,7 @@ SERVICES = ("registration", "evidence", "scoring", "interview", "ranking")
 OWN, OTHER = "jawa-barat", "bali"
 PATH_VALUES = {"scenario_id": "no-such-scenario", "event_id": "no-such-event", "version": "kemendagri-2024", "code": "32.73.01.1001", "cycle_id": "demo-2024", "category_id": "regency-city", "zone": "jawa-bali", "kind": "province",
                "subject_key": "jawa-barat", "key": "some-import-key", "sha256": "0" * 64, "export_format": "csv",
-               "partition": "0", "offset": "999999"}
+               "partition": "0", "offset": "999999", "period": "2025-02"}
 IDENTITY = ("assessor_id", "interviewer_id", "decided_by", "published_by", "requested_by", "approved_by",
             "saved_by", "excluded_by", "person_id")
 

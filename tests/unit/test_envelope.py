@@ -18,12 +18,16 @@ from shared.contracts.cycle_config import CycleConfig
 from shared.contracts.registration import CommitteeMemberAppointed, ConflictDeclared, PanellistAppointed
 from shared.contracts.evidence import (
     CandidateScreened,
+    CategoryScreening,
     CoverageFigureCorrected,
     CoverageFigureSubmitted,
     DocumentAttached,
     EvidenceRejected,
     EvidenceVerified,
     Figures,
+    MembershipDataImported,
+    MembershipScreened,
+    RegionMembership,
     RuleFailure,
 )
 from shared.contracts.interview import (
@@ -194,6 +198,15 @@ ONE_OF_EACH = [
     CandidateScreened(candidate_id="kota-bandung", cycle_id="demo-2024", category_id="regency-city", eligible=False,
                       passed=["no_arrears"], failed=[RuleFailure(rule="min_coverage_ratio", reason="0.45 < 0.5")],
                       not_checked=["documents_required"]),
+    MembershipDataImported(period="2025-02", employers=839937, sha256="a" * 64, size=71_000_000,
+                           imported_by="bpjs-data-office",
+                           by_province={"jawa-barat": RegionMembership(employers=120000, by_size={"micro": 97000},
+                                                                       workers_eligible=4_000_000,
+                                                                       workers_enrolled=2_500_000, in_arrears=9000)}),
+    MembershipScreened(cycle_id="demo-2024", period="2025-02", snapshot_sha256="a" * 64, considered=839937,
+                       eligible=5120, by_category={"small-micro": CategoryScreening(considered=800000, eligible=4000)},
+                       per_province=20, nominated=4400,
+                       eligible_sha256="b" * 64, eligible_size=600_000, screened_by="organiser-1"),
     CommitteeMemberAppointed(person_id="sekda-jabar", name="Sekda", cycle_id="demo-2024", committee="jawa-barat",
                              role="chair", represents="provincial secretary"),
     PanellistAppointed(person_id="a-1", name="A", cycle_id="demo-2024", duty="assessor", province="jawa-barat",
