@@ -1,6 +1,8 @@
 """Wait until the local Kafka and FerretDB answer real client requests (used by up.sh).
 
-Kafka: a metadata request through aiokafka's admin client. FerretDB: `ping` through pymongo.
+Kafka: a metadata request through aiokafka's admin client; with --kafka-sasl, also a SCRAM
+handshake on the regional services' SASL listener, which must refuse a user it does not know.
+FerretDB: `ping` through pymongo.
 Exit status is a bit mask of what did not become ready: 1 = Kafka, 2 = FerretDB.
 """
 
@@ -34,6 +36,22 @@ async def kafka_ready(bootstrap: str) -> None:
         await admin.list_topics()  # a second, explicit metadata request
     finally:
         await admin.close()
+
+
+async def kafka_sasl_ready(address: str) -> None:
+    """A SCRAM handshake as a user without credentials: ready once the broker refuses it as such."""
+    from aiokafka.conn import create_conn
+    from aiokafka.errors import SaslAuthenticationFailed
+
+    host, port = address.rsplit(":", 1)
+    try:
+        conn = await create_conn(host, int(port), request_timeout_ms=5000, security_protocol="SASL_PLAINTEXT",
+                                 sasl_mechanism="SCRAM-SHA-512", sasl_plain_username="paritrana-readiness-probe",
+                                 sasl_plain_password="-")
+    except SaslAuthenticationFailed:
+        return
+    conn.close()
+    raise RuntimeError(f"{address} let a user without credentials in: not a SCRAM listener")
 
 
 def mongo_ready(address: str) -> None:
@@ -71,6 +89,7 @@ async def wait(name: str, check, pid: int | None, deadline: float, started: floa
 async def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--kafka", required=True, help="host:port of the Kafka broker")
+    p.add_argument("--kafka-sasl", help="host:port of the broker's SASL/SCRAM listener (regional services)")
     p.add_argument("--mongo", required=True, help="host:port of FerretDB")
     p.add_argument("--kafka-pid", type=int)
     p.add_argument("--mongo-pid", type=int)
@@ -82,8 +101,13 @@ async def main() -> int:
 
     started = time.monotonic()
     deadline = started + args.timeout
+    async def kafka_check() -> None:
+        await kafka_ready(args.kafka)
+        if args.kafka_sasl:
+            await kafka_sasl_ready(args.kafka_sasl)
+
     kafka_ok, mongo_ok = await asyncio.gather(
-        wait("Kafka", lambda: kafka_ready(args.kafka), args.kafka_pid, deadline, started),
+        wait("Kafka", kafka_check, args.kafka_pid, deadline, started),
         wait("FerretDB", lambda: asyncio.to_thread(mongo_ready, args.mongo), args.mongo_pid, deadline, started),
     )
     return (0 if kafka_ok else 1) | (0 if mongo_ok else 2)

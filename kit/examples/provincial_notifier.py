@@ -10,7 +10,9 @@ nothing is announced from a log that does not check out.
 
     python kit/examples/provincial_notifier.py --province jawa-barat --namespace demo1736900000 --out notices
 
-Kafka at --bootstrap, PARITRANA_KAFKA_BOOTSTRAP or 127.0.0.1:29092 (`make up`); or, to try it on
+Kafka at --bootstrap, PARITRANA_KAFKA_BOOTSTRAP or 127.0.0.1:29092 (`make up`), with the province's
+own Kafka user when PARITRANA_KAFKA_USERNAME and PARITRANA_KAFKA_PASSWORD are set (SASL/SCRAM: give
+the broker's SASL listener as --bootstrap, locally 127.0.0.1:29094); or, to try it on
 `make run`'s embedded backend, --event-log-file <data dir>/<namespace>-events.sqlite. The group
 (--group, default `<namespace>.<province>.notifier`) starts from the topic's first event the first
 time and from where it stopped after that. --idle-timeout S ends it once nothing came for S seconds;
@@ -28,7 +30,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from paritrana_kit import Delivery, Envelope, EventConsumer, InvalidEvent, ranking
+from paritrana_kit import Delivery, Envelope, EventConsumer, InvalidEvent, KafkaCredentials, ranking
 
 WATCHED = (ranking.ProvincialResultsPublished, ranking.NomineeNominated, ranking.NominationWithdrawn)
 
@@ -80,7 +82,8 @@ def open_consumer(args: argparse.Namespace) -> EventConsumer:
     group = args.group or f"{args.namespace}.{args.province}.notifier"
     if args.event_log_file:
         return EventConsumer.embedded(args.event_log_file, args.namespace, "ranking", group, types=WATCHED)
-    return EventConsumer.kafka(args.bootstrap, args.namespace, "ranking", group, types=WATCHED)
+    return EventConsumer.kafka(args.bootstrap, args.namespace, "ranking", group, types=WATCHED,
+                               credentials=KafkaCredentials.from_env())
 
 
 async def notify(args: argparse.Namespace) -> int:

@@ -5,7 +5,9 @@ services without being one of them.
   service, `decode`/`encode`, `seal`, `canonical_json`), the very classes the services use;
 - hash verification of one event and of streams' chains (`paritrana_kit.verify`);
 - a typed consumer of a service's events topic that commits only after the handler returns
-  (`paritrana_kit.consumer.EventConsumer`);
+  (`paritrana_kit.consumer.EventConsumer`), with the province's own Kafka credentials
+  (`paritrana_kit.kafka.KafkaCredentials`: SASL/SCRAM), and a producer for the province's inbound
+  topic, the one topic those credentials may write (`paritrana_kit.kafka.InboundProducer`);
 - a typed HTTP client for the services' APIs with a bearer token (`paritrana_kit.client`);
 - the JSON Schemas and AsyncAPI document for other languages (`python -m paritrana_kit.schemas DIR`).
 
@@ -19,6 +21,7 @@ The tutorial is docs/plugin-kit.md in the repository; two example plug-ins are i
 
 from paritrana_kit.client import ApiError, ParitranaClient, default_urls, principal_of
 from paritrana_kit.consumer import Delivery, EventConsumer
+from paritrana_kit.kafka import InboundProducer, KafkaCredentials
 from paritrana_kit.events import (
     Actor, DomainEvent, Envelope, PoisonRecord, canonical_json, decode, encode, event_type, events_topic, evidence,
     interview, ranking, registration, scoring, seal,
@@ -30,7 +33,7 @@ from paritrana_kit.verify import (
 
 __all__ = [
     "Actor", "ApiError", "BrokenChain", "ChainFollower", "Delivery", "DomainEvent", "Envelope", "EventConsumer",
-    "InvalidEvent", "KitError", "ParitranaClient", "PoisonRecord", "Report", "canonical_json", "decode",
+    "InboundProducer", "InvalidEvent", "KafkaCredentials", "KitError", "ParitranaClient", "PoisonRecord", "Report", "canonical_json", "decode",
     "default_urls", "encode", "event_type", "events_topic", "evidence", "interview", "principal_of", "ranking",
     "registration", "scoring", "seal", "typed_event", "verify_chain", "verify_event", "verify_records",
     "verify_topic",

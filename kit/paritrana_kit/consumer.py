@@ -30,6 +30,7 @@ from shared.envelope import Envelope
 from shared.ports import Record, Subscription
 
 from paritrana_kit.events import events_topic
+from paritrana_kit.kafka import KafkaCredentials, KafkaGroupSubscription
 from paritrana_kit.verify import ChainFollower, InvalidEvent, typed_event, verify_event
 
 Handler = Callable[["Delivery"], Awaitable[None]]
@@ -66,12 +67,18 @@ class EventConsumer:
         self._pending: Record | None = None  # read, not yet committed
 
     @classmethod
-    def kafka(cls, bootstrap: str, namespace: str, service: str, group: str, **options: Any) -> EventConsumer:
+    def kafka(cls, bootstrap: str, namespace: str, service: str, group: str, *,
+              credentials: KafkaCredentials | None = None, **options: Any) -> EventConsumer:
         """Read `<namespace>.<service>.events` from Kafka as a member of `group` (a new group starts
-        from the topic's first record)."""
+        from the topic's first record). With `credentials` (a regional service's own Kafka user),
+        over SASL/SCRAM: `bootstrap` is then the broker's SASL listener, and the group's name must
+        start with `<namespace>.<province>.`, as the user's ACLs allow."""
+        topics = [events_topic(namespace, service)]
+        if credentials is not None:
+            return cls(KafkaGroupSubscription(bootstrap, group, topics, credentials), **options)
         from shared.eventlog.kafka import KafkaSubscription
 
-        return cls(KafkaSubscription(bootstrap, group, [events_topic(namespace, service)]), **options)
+        return cls(KafkaSubscription(bootstrap, group, topics), **options)
 
     @classmethod
     def embedded(cls, path: Path, namespace: str, service: str, group: str, **options: Any) -> EventConsumer:
