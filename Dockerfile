@@ -1,4 +1,6 @@
-# One image for every Paritrana service; the command picks the service (docker-compose.yml, deploy/k8s/).
+# One image for every Paritrana service and the dashboard; the command picks which (docker-compose.yml,
+# deploy/k8s/): `python -m shared.serve SERVICE` or `python -m services.dashboard` (its templates, static
+# files and catalogs come with services/).
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app

@@ -116,6 +116,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/scenarios/{scenario_id}/outcome"): _rule(N, A),
     ("POST", "/panellist-exclusions"): _rule(N),
     ("GET", "/analytics/{cycle_id}/panellists"): _rule(N, A),
+    ("GET", "/cycles"): _rule(EVERYONE),
+    # a province's committee is answered for its own provinces only (the route keeps to them)
+    ("GET", "/progress/{cycle_id}"): _rule(N, A, CH, CS),
+    ("GET", "/coverage/{cycle_id}/provinces"): _rule(N, A, CH, CS),
     ("GET", "/publications/{cycle_id}/{category_id}/provinces/{province}/proof-leaves"): _rule(EVERYONE),
     ("GET", "/publications/{cycle_id}/{category_id}/provinces/{province}/proofs/{event_id}"): _rule(EVERYONE),
     # every service

@@ -1,4 +1,5 @@
-"""Write the Kubernetes manifests of deploy/k8s from one description (the five services differ little).
+"""Write the Kubernetes manifests of deploy/k8s from one description (the five services differ little;
+the dashboard, a sixth process, reads only through their APIs).
 
     python deploy/k8s/render.py           # rewrite the manifests
     python deploy/k8s/render.py --check   # exit 1 if they are stale (tests/unit/test_deploy_manifests.py)
@@ -145,6 +146,65 @@ def service_manifests(service: str) -> list[dict[str, Any]]:
     ]
 
 
+DASHBOARD = "dashboard"
+DASHBOARD_SETTINGS = "paritrana-dashboard"
+DASHBOARD_CONFIG = {
+    **{f"PARITRANA_{service.upper()}_URL": f"http://{service}:{PORT}" for service in topics.SERVICES},
+    "PARITRANA_DASHBOARD_CYCLES": "",  # picked by default when set; ranking's GET /cycles lists them all
+    "FORWARDED_ALLOW_IPS": "*",  # behind the cluster's TLS ingress: its X-Forwarded-Proto makes the cookie Secure
+}
+
+
+def dashboard_manifests() -> list[dict[str, Any]]:
+    """The web pages: no topic, no store, no consumer group; it needs only the services' URLs and the
+    signing key (PARITRANA_JWT_SECRET, from the Secret) to check a pasted token before keeping it."""
+    serve = container(DASHBOARD, ["python", "-m", "services.dashboard", "--host", "0.0.0.0", "--port", str(PORT)],
+                      {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}})
+    serve |= {
+        "envFrom": [{"configMapRef": {"name": DASHBOARD_SETTINGS}}, {"secretRef": {"name": SECRETS}}],
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        "ports": [{"name": "http", "containerPort": PORT}],
+        "startupProbe": probe("/health", 2, 30),
+        "livenessProbe": probe("/health", 20, 3),
+        "readinessProbe": probe("/ready", 10, 3),
+    }
+    return [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta(DASHBOARD_SETTINGS), "data": DASHBOARD_CONFIG},
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": meta(DASHBOARD),
+            "spec": {
+                "replicas": 2,  # stateless: the token is in the person's cookie
+                "selector": {"matchLabels": labels(DASHBOARD)},
+                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+                "template": {
+                    "metadata": {"labels": labels(DASHBOARD)},
+                    "spec": {
+                        "securityContext": {"runAsNonRoot": True, "runAsUser": UID, "runAsGroup": UID,
+                                            "seccompProfile": {"type": "RuntimeDefault"}},
+                        "terminationGracePeriodSeconds": 30,
+                        "containers": [serve],
+                        "volumes": [{"name": "tmp", "emptyDir": {}}],
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": meta(DASHBOARD),
+            "spec": {"selector": labels(DASHBOARD), "ports": [{"name": "http", "port": PORT, "targetPort": "http"}]},
+        },
+        {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": meta(DASHBOARD),
+            "spec": {"minAvailable": 1, "selector": {"matchLabels": labels(DASHBOARD)}},
+        },
+    ]
+
+
 def external(name: str, port: int, note: str) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
@@ -174,6 +234,7 @@ def manifests() -> dict[str, list[dict[str, Any]]]:
     }
     for service in topics.SERVICES:
         files[f"{service}.yaml"] = service_manifests(service)
+    files[f"{DASHBOARD}.yaml"] = dashboard_manifests()
     files["kustomization.yaml"] = [{
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",

@@ -100,6 +100,19 @@ class Services:
     async def explanation(self, candidate_id: str) -> dict:
         return await self.get("ranking", _p("candidates", candidate_id, "explanation"))
 
+    async def cycles(self) -> list[dict]:
+        """Every cycle ranking knows (id, edition year, name, stage, categories), newest first."""
+        return (await self.get("ranking", "/cycles"))["cycles"]
+
+    async def progress(self, cycle_id: str, category_id: str | None = None) -> dict:
+        """Counts per province of the provinces the person may see (ranking's progress read model)."""
+        params = {"category_id": category_id} if category_id else {}
+        return await self.get("ranking", _p("progress", cycle_id), **params)
+
+    async def coverage(self, cycle_id: str) -> dict:
+        """Workers enrolled and eligible per province, from the verified coverage figures."""
+        return await self.get("ranking", _p("coverage", cycle_id, "provinces"))
+
     async def verify(self) -> dict:
         return await self.get("ranking", "/audit/verify")
 

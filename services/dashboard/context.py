@@ -55,8 +55,26 @@ class Page:
         return templates.TemplateResponse(self.request, template, {
             "t": self.t, "lang": self.t.lang, "who": self.who, "nav": nav,
             "other_language_url": other_language_url(self.request, self.t.lang),
-            "known_cycles": self.settings.cycles(), **values,
+            "known_cycles": [(c, c) for c in self.settings.cycles()], **values,
         }, status_code=status_code)
+
+    async def cycles(self) -> list[tuple[str, str]]:
+        """The cycles the filters offer, as (id, label): ranking's list (newest edition first), then
+        any named in PARITRANA_DASHBOARD_CYCLES it does not list; only those when it cannot answer."""
+        try:
+            listed = await self.services.cycles()
+        except SignInAgain:
+            raise
+        except ServiceError:
+            listed = []
+        offered = [(c["cycle_id"], f"{c.get('name') or c['cycle_id']} ({c.get('edition_year') or '–'})")
+                   for c in listed]
+        known = {cycle_id for cycle_id, _ in offered}
+        return offered + [(c, c) for c in self.settings.cycles() if c not in known]
+
+    def default_cycle(self, offered: list[tuple[str, str]]) -> str | None:
+        """PARITRANA_DASHBOARD_CYCLES' first, else the newest edition listed."""
+        return next(iter(self.settings.cycles()), None) or next((c for c, _ in offered), None)
 
     def failure(self, error: ServiceError) -> tuple[str, int]:
         """What to show for a refusal, and the page's status; a 401 sends the person to sign in."""

@@ -1,11 +1,12 @@
-"""Coverage year on year per region (province), from each cycle's events: workers enrolled of
-workers eligible, summed over the province's candidates, each counted by its latest verified
-coverage figure (one rejected afterwards no longer counts). Pure."""
+"""Coverage year on year per region (province), from ranking's answer for each cycle
+(`GET /coverage/{cycle}/provinces`): workers enrolled of workers eligible, summed over the
+province's candidates, each counted by its latest verified coverage figure. Pure."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -15,31 +16,14 @@ class CycleCoverage:
     by_province: dict[str, tuple[int, int]]  # province -> (enrolled, eligible)
 
 
-def cycle_coverage(cycle_id: str, events: Iterable[dict]) -> CycleCoverage:
-    year: int | None = None
-    where: dict[str, str] = {}
-    figures: dict[str, tuple[str, int, int]] = {}  # candidate -> (evidence id, enrolled, eligible)
-    for event in events:
-        kind, body = event.get("type"), event.get("payload") or {}
-        if kind == "CycleOpened":
-            year = (body.get("config") or {}).get("edition_year")
-        elif kind == "CandidateRegistered":
-            where[body["candidate_id"]] = body["province"]
-        elif kind == "EvidenceVerified" and body.get("kind") == "figure" and body.get("figures"):
-            numbers = body["figures"]
-            figures[body["candidate_id"]] = (body["evidence_id"], numbers["workers_enrolled"],
-                                             numbers["workers_eligible"])
-        elif kind == "EvidenceRejected" and figures.get(body.get("candidate_id", ""), ("",))[0] == body.get(
-                "evidence_id"):
-            del figures[body["candidate_id"]]
-    by_province: dict[str, tuple[int, int]] = {}
-    for candidate, (_evidence, enrolled, eligible) in figures.items():
-        province = where.get(candidate)
-        if province is None:
-            continue
-        before = by_province.get(province, (0, 0))
-        by_province[province] = (before[0] + enrolled, before[1] + eligible)
-    return CycleCoverage(cycle_id, year, dict(sorted(by_province.items())))
+def cycle_coverage(answer: dict[str, Any]) -> CycleCoverage:
+    """One cycle's column; a province without eligible workers has no ratio and is left out."""
+    by_province = {
+        province: (int(figures["workers_enrolled"]), int(figures["workers_eligible"]))
+        for province, figures in sorted((answer.get("provinces") or {}).items())
+        if figures.get("workers_eligible")
+    }
+    return CycleCoverage(answer["cycle_id"], answer.get("edition_year"), by_province)
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,8 @@ def pages() -> APIRouter:
 
     @router.get("/leaderboards", response_class=HTMLResponse)
     async def leaderboards(p: P, cycle: Opt = None, category: Opt = None, level: Opt = None, area: Opt = None):
-        cycle = cycle or next(iter(p.settings.cycles()), None)
+        offered = await p.cycles()
+        cycle = cycle or p.default_cycle(offered)
         level = level if level in LEVELS else "province"
         mine = [v for v in p.who.provinces if v != ALL_PROVINCES]
         if level == "province":
@@ -88,7 +89,7 @@ def pages() -> APIRouter:
             area = None
         values: dict[str, Any] = {"cycle": cycle, "category": category, "level": level, "area": area,
                                   "categories": [], "provinces": provinces(), "zones": zones(), "levels": LEVELS,
-                                  "board": None, "error": "", "best_in_zone": []}
+                                  "board": None, "error": "", "best_in_zone": [], "known_cycles": offered}
         if not cycle:
             return p.render("leaderboards.html", "leaderboards", **values)
         try:
@@ -124,36 +125,43 @@ def pages() -> APIRouter:
 
     @router.get("/progress", response_class=HTMLResponse)
     async def progress(p: P, cycle: Opt = None, category: Opt = None):
-        cycle = cycle or next(iter(p.settings.cycles()), None)
+        offered = await p.cycles()
+        cycle = cycle or p.default_cycle(offered)
         values: dict[str, Any] = {"cycle": cycle, "category": category or "", "categories": [], "rows": [],
-                                  "total": None, "stage": None, "error": "", "columns": progress_figures.COUNTS}
+                                  "total": None, "stage": None, "error": "", "columns": progress_figures.COUNTS,
+                                  "known_cycles": offered, "scope": None}
         if not cycle:
             return p.render("progress.html", "progress", **values)
-        config, events = await p.services.gather(p.services.cycle(cycle), p.services.trail(cycle))
-        for answer in (events, config):
-            if isinstance(answer, ServiceError):
-                values["error"], status = p.failure(answer)
-                return p.render("progress.html", "progress", status, **values)
-        values["categories"] = _categories(config)
-        per_province = progress_figures.progress(events, category or None)
+        try:
+            answer = await p.services.progress(cycle, category or None)
+        except ServiceError as exc:
+            values["error"], status = p.failure(exc)
+            return p.render("progress.html", "progress", status, **values)
+        values["categories"] = list(answer.get("categories") or [])
+        per_province = progress_figures.per_province(answer)
         values["rows"] = [(province_name(name), counts) for name, counts in per_province.items()]
         values["total"] = progress_figures.totals(per_province)
-        values["stage"] = p.t.label("stage", config.get("stage") or progress_figures.stage_of(events))
+        values["stage"] = p.t.label("stage", answer.get("stage"))
+        if answer.get("scope") not in (None, "all"):
+            values["scope"] = ", ".join(province_name(v) for v in answer["scope"])
         return p.render("progress.html", "progress", **values)
 
     @router.get("/coverage", response_class=HTMLResponse)
     async def coverage(p: P, cycles: Annotated[str | None, Query(max_length=1000)] = None):
-        chosen = [c.strip() for c in (cycles or "").split(",") if c.strip()] or p.settings.cycles()
-        values: dict[str, Any] = {"cycles": ", ".join(chosen), "table": None, "chart": None, "error": ""}
+        offered = await p.cycles()
+        chosen = ([c.strip() for c in (cycles or "").split(",") if c.strip()] or p.settings.cycles()
+                  or [c for c, _ in offered])
+        values: dict[str, Any] = {"cycles": ", ".join(chosen), "table": None, "chart": None, "error": "",
+                                  "known_cycles": offered}
         if not chosen:
             return p.render("coverage.html", "coverage", **values)
-        trails = await p.services.gather(*(p.services.trail(c) for c in chosen))
-        failed = [(c, t) for c, t in zip(chosen, trails) if isinstance(t, ServiceError)]
+        answers = await p.services.gather(*(p.services.coverage(c) for c in chosen))
+        failed = [(c, a) for c, a in zip(chosen, answers) if isinstance(a, ServiceError)]
         if failed and len(failed) == len(chosen):
             values["error"], status = p.failure(failed[0][1])
             return p.render("coverage.html", "coverage", status, **values)
         values["error"] = "; ".join(f"{c}: {p.failure(e)[0]}" for c, e in failed)
-        table = year_on_year(cycle_coverage(c, t) for c, t in zip(chosen, trails) if not isinstance(t, ServiceError))
+        table = year_on_year(cycle_coverage(a) for a in answers if not isinstance(a, ServiceError))
         labels = [f"{c.edition_year or '–'}" for c in table.columns]
         values["table"] = {
             "columns": [(f"{c.edition_year or '–'}", c.cycle_id) for c in table.columns],
@@ -166,7 +174,8 @@ def pages() -> APIRouter:
 
     @router.get("/audit", response_class=HTMLResponse)
     async def audit(p: P, cycle: Opt = None):
-        cycle = cycle or next(iter(p.settings.cycles()), None)
+        offered = await p.cycles()
+        cycle = cycle or p.default_cycle(offered)
         calls = [p.services.verify()] + ([p.services.trail(cycle)] if cycle else [])
         report, *rest = await p.services.gather(*calls)
         events = rest[0] if rest else None
@@ -174,7 +183,7 @@ def pages() -> APIRouter:
         view = audit_view(None if isinstance(report, ServiceError) else report,
                           None if isinstance(events, ServiceError) else events, p.t)
         status = errors[0][1] if errors and len(errors) == len(calls) else 200
-        return p.render("audit.html", "audit", status, view=view, cycle=cycle,
+        return p.render("audit.html", "audit", status, view=view, cycle=cycle, known_cycles=offered,
                         error="; ".join(dict.fromkeys(e[0] for e in errors)))
 
     @router.get("/audit/export.csv")

@@ -2,6 +2,7 @@ from services.ranking.http import routes
 from services.ranking.national import NOMINATIONS, Nominations
 from services.ranking.plenary import Shortlist
 from services.ranking.publication import ProvincialResults
+from services.ranking.progress import PROGRESS, CandidateProgress
 from services.ranking.projections import STANDINGS, Standings
 from services.ranking.rebuild import digests_of
 from services.ranking.scenarios import SCENARIOS, Exclusions, ScenarioBook, Scenarios
@@ -16,7 +17,7 @@ from shared.runtime import ServiceSpec
 from shared.shortlists import SHORTLISTS, Shortlists
 
 READ_MODELS = frozenset(
-    {CYCLES, PANELLISTS, STANDINGS, SHORTLISTS, BOARD_STATUS, NOMINATIONS, AUDIT_TRAILS, SCENARIOS}
+    {CYCLES, PANELLISTS, STANDINGS, SHORTLISTS, BOARD_STATUS, NOMINATIONS, AUDIT_TRAILS, SCENARIOS, PROGRESS}
 )
 
 spec = ServiceSpec(
@@ -34,6 +35,7 @@ spec = ServiceSpec(
             project(Nominations(), store),
             project(AuditTrail(), store),
             project(ScenarioBook(), store),
+            project(CandidateProgress(), store),
         ],
         digests=digests_of(READ_MODELS),
         indexes={
@@ -41,6 +43,7 @@ spec = ServiceSpec(
             SHORTLISTS: ["cycle_id", "category_id"],
             NOMINATIONS: ["cycle_id", "category_id"],
             SCENARIOS: ["cycle_id"],
+            PROGRESS: ["cycle_id", "province"],
         },
     ),
     stream_module="services.ranking.stream",

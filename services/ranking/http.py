@@ -9,6 +9,7 @@ from services.ranking.beyond_routes import beyond_routes
 from services.ranking.insight_routes import insight_routes
 from services.ranking.leaderboard import leaderboard
 from services.ranking.plenary import SettleShortlist
+from services.ranking.progress_routes import progress_routes
 from services.ranking.projections import STANDINGS
 from services.ranking.publication_routes import publication_routes
 from services.ranking.rebuild import rebuild_routes
@@ -40,6 +41,7 @@ def routes() -> APIRouter:
     router.include_router(publication_routes())
     router.include_router(insight_routes())
     router.include_router(beyond_routes())
+    router.include_router(progress_routes())
     command_route(router, "/shortlists", SettleShortlist,
                   "Settle a province's shortlist for a category (plenary); deviations from the ranking need reasons")
 

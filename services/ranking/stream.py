@@ -24,6 +24,7 @@ import asyncio
 
 import faust
 
+from services.ranking.progress import CandidateProgress
 from services.ranking.national import Nominations
 from services.ranking.projections import Standings
 from services.ranking.scenarios import ScenarioBook
@@ -69,7 +70,7 @@ def build(settings: Settings) -> faust.App:
     event_log = KafkaEventLog(settings.kafka_bootstrap, f"{ns}-ranking-stream")
     dead_letters = DeadLetters("ranking", event_log, topics.dead_letters(ns, "ranking"))
     directories = [project(p, store) for p in (CycleDirectory(), PanelDirectory(), Shortlists(), BoardStatus(),
-                                                Nominations(), AuditTrail(), ScenarioBook())]
+                                                Nominations(), AuditTrail(), ScenarioBook(), CandidateProgress())]
 
     async def record_standing(envelope, event) -> None:
         doc_id = standings.doc_id(envelope, event)

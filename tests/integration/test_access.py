@@ -93,6 +93,9 @@ EXPECTED = {
     ("ranking", "GET", "/scenarios/{scenario_id}/outcome"): ("organiser auditor", False),
     ("ranking", "POST", "/panellist-exclusions"): ("organiser", False),
     ("ranking", "GET", "/analytics/{cycle_id}/panellists"): ("organiser auditor", False),
+    ("ranking", "GET", "/cycles"): (EVERYONE, False),
+    ("ranking", "GET", "/progress/{cycle_id}"): (f"organiser auditor {COMMITTEE}", False),
+    ("ranking", "GET", "/coverage/{cycle_id}/provinces"): (f"organiser auditor {COMMITTEE}", False),
     ("ranking", "GET", "/publications/{cycle_id}/{category_id}/provinces/{province}/proof-leaves"): (EVERYONE, False),
     ("ranking", "GET", "/publications/{cycle_id}/{category_id}/provinces/{province}/proofs/{event_id}"):
         (EVERYONE, False),

@@ -71,6 +71,10 @@ def _play_earlier_edition(api: Api) -> None:
     advance(api, EARLIER, "screening")
     screened = api.post("evidence", "/screenings", {}, key=f"screen-{EARLIER}", cycle_id=EARLIER)
     assert screened["screened"] == len(EARLIER_CANDIDATES), screened
+    # ranking's read models follow the log: the pages read them once they have seen the screening
+    api.wait_for("ranking", f"/progress/{EARLIER}",
+                 lambda answer: answer["total"]["screened"] == len(EARLIER_CANDIDATES)
+                 and answer["stage"] == "screening")
 
 
 @pytest.fixture(scope="module")
@@ -270,6 +274,11 @@ def test_pages_show_the_known_cycle_in_both_languages(system, browser, shots):
     assert row["registered"] == str(len(CANDIDATES)) and row["shortlisted"] == str(len(final_board["ranked"]))
     assert "hasil provinsi" in _text(driver, "#cycle-stage")
     _screenshot(driver, shots, "09-progress-id")
+    # the cycle filter offers every cycle ranking knows, with its name and edition year
+    offered = {o.get_attribute("value"): o.get_attribute("textContent")
+               for o in driver.find_elements(By.CSS_SELECTOR, "#known-cycles option")}
+    demo = demo_config()
+    assert offered == {cycle: f"{demo['name']} ({demo['edition_year']})", EARLIER: "Paritrana Award 2023 (demo) (2023)"}
     _open(driver, base, "/progress", cycle=EARLIER, lang="en")
     assert _progress_row(driver, "Jawa Barat")["screened"] == "4"
     assert _progress_row(driver, "Banten") == {"registered": "1", "withdrawn": "0", "screened": "1", "eligible": "1",
@@ -338,6 +347,23 @@ def test_the_services_access_rules_apply_and_signing_out_forgets_the_token(syste
     _open(driver, base, "/leaderboards", cycle=cycle, category=CATEGORY, level="province", area="banten")
     assert _text(driver, "#board-empty")  # its own province: allowed, and empty in the demo
     _screenshot(driver, shots, "14-committee-chair-own-province-id")
+    # its own province's progress, and no other's: counted by ranking for the chair's provinces
+    _open(driver, base, "/progress", cycle=EARLIER, lang="en")
+    assert not driver.find_elements(By.ID, "error")
+    assert [r.get_attribute("data-province") for r in driver.find_elements(By.CSS_SELECTOR, "#progress tbody tr")] \
+        == ["Banten"]
+    assert _progress_row(driver, "Banten") == {"registered": "1", "withdrawn": "0", "screened": "1", "eligible": "1",
+                                               "scored": "0", "shortlisted": "0", "interviewed": "0", "published": "0"}
+    assert _text(driver, "#progress-scope") == "Your provinces only: Banten"
+    assert _text(driver, "#progress-total th") == "Your provinces"
+    _screenshot(driver, shots, "15-committee-chair-progress-en")
+    _open(driver, base, "/progress", cycle=cycle, lang="en")  # the demo has no candidate in Banten: zeros
+    assert _progress_row(driver, "Banten")["registered"] == "0"
+    assert not driver.find_elements(By.CSS_SELECTOR, "#progress tr[data-province='Jawa Barat']")
+    _open(driver, base, "/coverage", cycles=f"{EARLIER},{cycle}", lang="en")  # its province's coverage only
+    assert [r.get_attribute("data-region") for r in driver.find_elements(By.CSS_SELECTOR, "#coverage tbody tr")] \
+        == ["Banten"]
+    assert _coverage_row(driver, "Banten") == ["30%", "–"]
 
     # an auditor reads everything
     _click(driver, "#sign-out")

@@ -8,7 +8,7 @@ import pytest
 
 from services.dashboard.bootstrap import create_app
 from services.dashboard.settings import DashboardSettings
-from shared.auth import Principal, issue_token
+from shared.auth import ALL_PROVINCES, Principal, issue_token, read_token
 
 SECRET = "k" * 40
 CYCLE = {"stage": "provincial_results", "config": {"cycle_id": "c1", "categories": [{"id": "regency-city",
@@ -18,11 +18,35 @@ BOARD = {"stage": "final", "rubric_version": 1, "aggregation": "mean", "ranked":
      "interview_total": 88.0, "total": 84.6, "coverage_ratio": 0.7, "rank": 1}]}
 
 
+CYCLES = [{"cycle_id": "c1", "edition_year": 2024, "name": "Cycle One", "stage": "provincial_results"},
+          {"cycle_id": "c0", "edition_year": 2023, "name": "Cycle Zero", "stage": "closed"}]
+COUNTS = {"jawa-barat": {"registered": 3, "withdrawn": 1, "screened": 2, "eligible": 1, "scored": 2,
+                         "shortlisted": 2, "interviewed": 1, "published": 1},
+          "banten": {"registered": 1234, "withdrawn": 0, "screened": 1, "eligible": 1, "scored": 0,
+                     "shortlisted": 0, "interviewed": 0, "published": 0}}
+FIGURES = {"jawa-barat": {"workers_enrolled": 985, "workers_eligible": 2000, "candidates": 2}}
+cycles_down: dict[str, bool] = {}
+
+
+def _scoped(request: httpx.Request, per_province: dict) -> dict:
+    """As ranking answers: a provincial role its own provinces only (each listed), others all."""
+    who = read_token(SECRET, request.headers["authorization"].removeprefix("Bearer "))
+    if who.role in ("organiser", "auditor") or ALL_PROVINCES in who.provinces:
+        return {"scope": "all", "provinces": per_province}
+    return {"scope": who.provinces, "provinces": {p: per_province.get(p, {}) for p in who.provinces}}
+
+
 def _services(request: httpx.Request) -> httpx.Response:
     seen.append(request)
     if request.headers.get("authorization") != f"Bearer {token_now['value']}":
         return httpx.Response(401, json={"detail": {"rule": "invalid_token", "reason": "bad"}})
     path = request.url.path
+    if path == "/cycles" and not cycles_down:
+        return httpx.Response(200, json={"cycles": CYCLES})
+    if path == "/progress/c1":
+        return httpx.Response(200, json={**CYCLES[0], **CYCLE["config"], **_scoped(request, COUNTS)})
+    if path == "/coverage/c1/provinces":
+        return httpx.Response(200, json={**CYCLES[0], **_scoped(request, FIGURES)})
     if path == "/cycles/c1":
         return httpx.Response(200, json=CYCLE)
     if path == "/leaderboards/c1/regency-city/provinces/jawa-barat":
@@ -36,13 +60,14 @@ seen: list[httpx.Request] = []
 token_now: dict[str, str] = {}
 
 
-def _token(role: str = "organiser", secret: str = SECRET) -> str:
-    return issue_token(secret, Principal(id="someone", role=role, provinces=["*"]))
+def _token(role: str = "organiser", secret: str = SECRET, provinces: tuple[str, ...] = ("*",)) -> str:
+    return issue_token(secret, Principal(id="someone", role=role, provinces=list(provinces)))
 
 
 @pytest.fixture
 async def client():
     seen.clear()
+    cycles_down.clear()
     settings = DashboardSettings(jwt_secret=SECRET, dashboard_cycles="c1",
                                  **{f"{s}_url": f"http://{s}.test" for s in ("registration", "evidence", "scoring",
                                                                               "interview", "ranking")})
@@ -120,3 +145,35 @@ async def test_sign_out_forgets_the_token(client):
     answer = await client.post("/sign-out")
     assert answer.status_code == 303 and answer.headers["location"] == "/sign-in"
     assert (await client.get("/leaderboards")).status_code == 303
+
+
+async def test_the_cycle_filter_offers_ranking_s_cycles_and_falls_back_to_the_configured_ones(client):
+    await _sign_in(client, _token())
+    page = await client.get("/progress?lang=en")  # no cycle asked: the configured one
+    assert page.status_code == 200 and 'name="cycle" list="known-cycles" value="c1"' in page.text
+    assert '<option value="c1">Cycle One (2024)</option>' in page.text
+    assert '<option value="c0">Cycle Zero (2023)</option>' in page.text
+    cycles_down["yes"] = True  # ranking cannot list them: the configured ones are still offered
+    page = await client.get("/leaderboards?lang=en")
+    assert '<option value="c1">c1</option>' in page.text and "c0" not in page.text
+
+
+async def test_progress_is_counted_by_ranking_and_a_committee_sees_only_its_province(client):
+    await _sign_in(client, _token())
+    page = await client.get("/progress?cycle=c1&lang=en")
+    assert page.status_code == 200 and 'data-province="Jawa Barat"' in page.text and "1,234" in page.text
+    assert "All provinces" in page.text and "Your provinces only" not in page.text
+    assert [r.url.path for r in seen if r.url.path.startswith("/audit")] == []  # no event export read
+    await _sign_in(client, _token("committee-chair", provinces=("banten",)))
+    page = await client.get("/progress?cycle=c1&category=regency-city&lang=en")
+    assert page.status_code == 200 and 'data-province="Banten"' in page.text
+    assert 'data-province="Jawa Barat"' not in page.text and "Your provinces only: Banten" in page.text
+    asked = [r for r in seen if r.url.path == "/progress/c1"][-1]
+    assert asked.url.params["category_id"] == "regency-city"
+
+
+async def test_coverage_is_read_from_ranking_s_sums_per_province(client):
+    await _sign_in(client, _token())
+    page = await client.get("/coverage?lang=en")  # the configured cycles by default
+    assert page.status_code == 200 and 'data-region="Jawa Barat"' in page.text and "49.25%" in page.text
+    assert 'data-cycle="c0"' in page.text  # the known cycles are offered

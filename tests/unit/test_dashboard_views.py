@@ -1,5 +1,5 @@
-"""The dashboard's pure parts: texts and numbers per language, the figures counted from a cycle's
-events, the chart geometry and the view models built from the services' answers."""
+"""The dashboard's pure parts: texts and numbers per language, the progress and coverage figures
+read from ranking's answers, the chart geometry and the view models built from the services' answers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from services.dashboard.chart import line_chart
 from services.dashboard.coverage import cycle_coverage, year_on_year
 from services.dashboard.i18n import LANGUAGES, LOCALES, Texts, catalog, pick_language
-from services.dashboard.progress import progress, stage_of, totals
+from services.dashboard.progress import per_province, totals
 from services.dashboard.views import audit_view, board_view, candidate_view
 
 EN, ID = Texts("en"), Texts("id")
@@ -144,58 +144,31 @@ def test_audit_view_says_intact_or_names_the_first_break():
     assert ok.trail_cut == ""
 
 
-def _event(event_type: str, role: str = "organiser", **payload) -> dict:
-    return {"type": event_type, "actor": {"id": "x", "role": role}, "payload": payload}
-
-
-def _registered(candidate: str, province: str, category: str = "regency-city") -> dict:
-    return _event("CandidateRegistered", candidate_id=candidate, province=province, category_id=category)
-
-
-def test_progress_counts_each_stage_per_province():
-    events = [
-        _event("CycleOpened", config={"edition_year": 2024}),
-        _registered("a", "jawa-barat"), _registered("b", "jawa-barat"), _registered("c", "jawa-barat"),
-        _registered("v", "banten", "village"),
-        _event("CycleStageAdvanced", from_stage="registration", to_stage="screening"),
-        _event("CandidateScreened", candidate_id="a", category_id="regency-city", eligible=True),
-        _event("CandidateScreened", candidate_id="b", category_id="regency-city", eligible=False),
-        _event("CandidateScreened", candidate_id="v", category_id="village", eligible=True),
-        _event("IndicatorScored", "system", candidate_id="c", category_id="regency-city"),  # a rule's: not counted
-        _event("IndicatorScored", "assessor", candidate_id="a", category_id="regency-city"),
-        _event("IndicatorScored", "assessor", candidate_id="a", category_id="regency-city"),
-        _event("CandidateWithdrawn", candidate_id="c", cycle_id="x", reason="r"),
-        _event("ShortlistSettled", "committee-chair", province="jawa-barat", category_id="regency-city",
-               shortlisted=["a"]),
-        _event("InterviewScored", "interviewer", candidate_id="a", category_id="regency-city"),
-        _event("ProvincialResultsPublished", "committee-chair", province="jawa-barat", category_id="regency-city"),
-    ]
-    found = progress(events)
+def test_progress_rows_come_from_ranking_s_counts_in_province_order():
+    answer = {"cycle_id": "c", "stage": "screening", "scope": "all", "provinces": {
+        "jawa-barat": {"registered": 3, "withdrawn": 1, "screened": 2, "eligible": 1, "scored": 1, "shortlisted": 1,
+                       "interviewed": 1, "published": 1},
+        "banten": {"registered": 1, "screened": 1, "eligible": 1}}}  # a count not given is 0
+    found = per_province(answer)
     assert list(found) == ["banten", "jawa-barat"]
-    assert found["jawa-barat"] == {"registered": 3, "withdrawn": 1, "screened": 2, "eligible": 1, "scored": 1,
-                                   "shortlisted": 1, "interviewed": 1, "published": 1}
-    assert found["banten"]["screened"] == 1 and found["banten"]["scored"] == 0
+    assert found["banten"] == {"registered": 1, "withdrawn": 0, "screened": 1, "eligible": 1, "scored": 0,
+                               "shortlisted": 0, "interviewed": 0, "published": 0}
     assert totals(found)["registered"] == 4 and totals(found)["eligible"] == 2
-    assert progress(events, "village") == {"banten": {**found["banten"]}}
-    assert stage_of(events) == "screening"
+    assert per_province({"provinces": {}}) == {} and totals({})["published"] == 0
 
 
-def test_coverage_year_on_year_counts_the_latest_verified_figure_of_each_candidate():
-    def verified(candidate, evidence, enrolled, eligible=1000):
-        return _event("EvidenceVerified", "committee-secretary", candidate_id=candidate, evidence_id=evidence,
-                      kind="figure", figures={"workers_enrolled": enrolled, "workers_eligible": eligible})
+def test_coverage_year_on_year_from_each_cycle_s_sums_per_province():
+    def answer(cycle_id, year, **provinces):
+        return {"cycle_id": cycle_id, "edition_year": year, "provinces": {
+            p: {"workers_enrolled": e, "workers_eligible": w, "candidates": 1} for p, (e, w) in provinces.items()}}
 
-    older = [_event("CycleOpened", config={"edition_year": 2023}), _registered("a23", "jawa-barat"),
-             _registered("b23", "banten"), verified("a23", "f1", 300), verified("b23", "f2", 100, 400)]
-    newer = [_event("CycleOpened", config={"edition_year": 2024}), _registered("a", "jawa-barat"),
-             _registered("b", "jawa-barat"), _registered("c", "jawa-barat"),
-             verified("a", "f1", 100), verified("a", "f1b", 700),  # a correction verified later counts
-             verified("b", "f2", 500),
-             verified("c", "f3", 900), _event("EvidenceRejected", candidate_id="c", evidence_id="f3", kind="figure")]
-    table = year_on_year([cycle_coverage("new", newer), cycle_coverage("old", older)])
+    older = answer("old", 2023, jawa_barat=(300, 1000), banten=(100, 400))
+    newer = answer("new", 2024, jawa_barat=(1200, 2000))
+    table = year_on_year([cycle_coverage(newer), cycle_coverage(older)])
     assert [(c.cycle_id, c.edition_year) for c in table.columns] == [("old", 2023), ("new", 2024)]
-    assert table.regions == ["banten", "jawa-barat"]
-    assert table.ratios == {"banten": [0.25, None], "jawa-barat": [0.3, 0.6]}
+    assert table.regions == ["banten", "jawa_barat"]
+    assert table.ratios == {"banten": [0.25, None], "jawa_barat": [0.3, 0.6]}
+    assert cycle_coverage(answer("x", 2022, papua=(0, 0))).by_province == {}  # no eligible workers: no ratio
 
 
 def test_line_chart_places_values_on_a_0_to_100_axis():

@@ -31,6 +31,7 @@ KUBERNETES_VERSIONS = ("1.30.0", kubernetes_validate.latest_version())  # oldest
 INFRA = {"kafka", "mongo"}
 ONE_SHOT = {"topics"}
 ADDONS = {"prometheus"}
+DASHBOARD = "dashboard"  # the web pages: no topic, no store, started after the five services
 
 
 def _load_module(path: Path):
@@ -139,7 +140,7 @@ def test_every_dependency_waits_for_a_condition_the_dependency_can_meet(compose)
 
 
 def test_the_five_services_start_after_kafka_mongodb_and_the_topics(compose):
-    apps = set(compose["services"]) - INFRA - ONE_SHOT - ADDONS
+    apps = set(compose["services"]) - INFRA - ONE_SHOT - ADDONS - {DASHBOARD}
     assert apps == set(topics.SERVICES)
     for name in topics.SERVICES:
         service = compose["services"][name]
@@ -152,6 +153,24 @@ def test_the_five_services_start_after_kafka_mongodb_and_the_topics(compose):
         assert "/ready" in service["healthcheck"]["test"][-1]
     assert compose["services"]["topics"]["command"] == ["python", "deploy/compose/create_topics.py"]
     assert compose["services"]["topics"]["depends_on"] == {"kafka": {"condition": "service_healthy"}}
+
+
+def test_the_dashboard_starts_after_the_five_services_and_reads_them_by_their_names(compose):
+    from services.dashboard.settings import DashboardSettings
+
+    dashboard = compose["services"][DASHBOARD]
+    assert dashboard["command"][:3] == ["python", "-m", "services.dashboard"]
+    assert dashboard["depends_on"] == {s: {"condition": "service_healthy"} for s in topics.SERVICES}
+    assert "/ready" in dashboard["healthcheck"]["test"][-1]
+    with pytest.raises(KeyError, match="PARITRANA_JWT_SECRET"):
+        interpolate(dashboard["environment"], {})
+    resolved = interpolate(dashboard["environment"], {"PARITRANA_JWT_SECRET": "k" * 32})
+    fields = {f"PARITRANA_{name.upper()}" for name in DashboardSettings.model_fields} | {"FORWARDED_ALLOW_IPS"}
+    assert set(resolved) <= fields, set(resolved) - fields
+    settings = DashboardSettings(**{k.removeprefix("PARITRANA_").lower(): v for k, v in resolved.items()
+                                    if k.startswith("PARITRANA_")})
+    assert settings.urls() == {s: f"http://{s}:8000" for s in topics.SERVICES}
+    assert all(compose["services"][s]["command"][-1] == "8000" for s in topics.SERVICES)
 
 
 def test_settings_come_from_the_environment_and_are_real_settings(compose):
@@ -255,7 +274,8 @@ def _by_kind(kind: str) -> dict[str, dict[str, Any]]:
 
 def test_each_service_is_a_deployment_with_probes_limits_and_settings_by_reference():
     deployments = _by_kind("Deployment")
-    assert set(deployments) == set(topics.SERVICES)
+    assert set(deployments) == set(topics.SERVICES) | {k8s.DASHBOARD}
+    deployments.pop(k8s.DASHBOARD)  # below
     for name, deployment in deployments.items():
         pod = deployment["spec"]["template"]["spec"]
         [serve] = pod["containers"]
@@ -269,6 +289,28 @@ def test_each_service_is_a_deployment_with_probes_limits_and_settings_by_referen
             assert "env" not in container, "settings come from the ConfigMap and the Secret only"
         assert pod["initContainers"][0]["command"] == ["python", "deploy/compose/create_topics.py"]
         assert pod["securityContext"]["runAsNonRoot"] is True
+
+
+def test_the_dashboard_reads_the_services_by_their_cluster_names_with_the_signing_key_from_the_secret():
+    from services.dashboard.settings import DashboardSettings
+
+    pod = _by_kind("Deployment")[k8s.DASHBOARD]["spec"]["template"]["spec"]
+    [serve] = pod["containers"]
+    assert serve["command"][:3] == ["python", "-m", "services.dashboard"] and "initContainers" not in pod
+    assert serve["readinessProbe"]["httpGet"]["path"] == "/ready" and {"cpu", "memory"} <= set(
+        serve["resources"]["limits"])
+    assert serve["envFrom"] == [{"configMapRef": {"name": k8s.DASHBOARD_SETTINGS}},
+                                {"secretRef": {"name": k8s.SECRETS}}]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    config = _by_kind("ConfigMap")[k8s.DASHBOARD_SETTINGS]["data"]
+    fields = {f"PARITRANA_{name.upper()}" for name in DashboardSettings.model_fields} | {"FORWARDED_ALLOW_IPS"}
+    assert set(config) <= fields and "PARITRANA_JWT_SECRET" not in config
+    settings = DashboardSettings(**{k.removeprefix("PARITRANA_").lower(): v for k, v in config.items()
+                                    if k.startswith("PARITRANA_")})
+    services = _by_kind("Service")
+    for name, url in settings.urls().items():
+        assert url == f"http://{name}:{services[name]['spec']['ports'][0]['port']}"
+    assert services[k8s.DASHBOARD]["spec"]["selector"] == k8s.labels(k8s.DASHBOARD)
 
 
 def test_replicas_are_bounded_by_the_partitions():
