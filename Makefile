@@ -5,7 +5,7 @@ PY := $(abspath $(VENV))/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml kit/pyproject.toml | cksum | cut -d' ' -f1)
 export PYTHON := $(PY)
 
-.PHONY: venv up down run test test-unit test-integration schemas bench simulate clean browser
+.PHONY: venv up down run test test-unit test-integration schemas bench simulate clean browser chaos
 
 venv: $(STAMP)
 
@@ -44,6 +44,13 @@ test-integration: venv browser
 test: venv browser
 	deploy/local/up.sh
 	$(PY) -m pytest -q; status=$$?; deploy/local/down.sh; exit $$status
+
+# The fault suites in full (crash runs per backend, broker/store restarts, scale-out), results in
+# tests/RESULTS.md; `make test` runs their smoke subset.
+chaos: venv
+	deploy/local/up.sh
+	PARITRANA_CHAOS_FULL=1 PARITRANA_CHAOS_RUNS=$(or $(RUNS),20) PARITRANA_CHAOS_REPORT=tests/chaos-report.json \
+	  $(PY) -m pytest tests/chaos -q; status=$$?; deploy/local/down.sh; exit $$status
 
 # Benchmarks need Kafka and FerretDB too; results go to bench/RESULTS.md.
 bench: venv

@@ -11,11 +11,15 @@ from __future__ import annotations
 import hashlib
 import random
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import httpx
+
 from paritrana.client import Api, ApiError
+from shared.auth import ALL_PROVINCES
 from paritrana.scenario import advance
 from services.registration import reference
 from services.registration.cycle_files import shipped
@@ -109,6 +113,83 @@ def _employer(rng: random.Random, n: int, regency: str) -> Candidate:
                      arrears=rng.choice([1, 2, 3]) if rng.random() < 0.06 else 0, documented=rng.random() < 0.7)
 
 
+RETRIED_STATUSES = (502, 503, 504)  # the service or its backends are down for now: the same request again
+
+
+@dataclass
+class Ledger:
+    """What a client sent and what it was told, shared by every person of a `RetryingApi`: the commands'
+    idempotency keys and their accepted answers, so that a run can check no accepted command was lost."""
+
+    accepted: dict[str, dict] = field(default_factory=dict)  # idempotency key -> the answer (201)
+    refused: dict[str, int] = field(default_factory=dict)  # idempotency key -> status of the refusal
+    commands: int = 0  # POSTs, each counted once however often it was retried
+    retries: int = 0  # requests sent again after a lost connection or a 502/503/504
+    unavailable: int = 0  # of those, answers 503 (with Retry-After)
+    before_command: Callable[[int], None] = lambda n: None  # called with the command's number before it is sent
+
+
+class RetryingApi(Api):
+    """An `Api` that rides out a service's crash or its backends' outage: a request that finds no one
+    listening, loses its connection, or is answered 502/503/504 is sent again (after Retry-After, if
+    given) with the same idempotency key until `patience` seconds have passed, so that a command is
+    decided once however often it is sent. Waits for read models allow `grace` more seconds."""
+
+    def __init__(self, urls: dict[str, str], actor_id: str, role: str, jwt_secret: str | None = None,
+                 provinces: tuple[str, ...] = (ALL_PROVINCES,), candidate_id: str | None = None,
+                 ledger: Ledger | None = None, patience: float = 180, grace: float = 60) -> None:
+        super().__init__(urls, actor_id, role, jwt_secret, provinces, candidate_id)
+        self._args = (urls, jwt_secret)
+        self.ledger, self.patience, self.grace = ledger or Ledger(), patience, grace
+
+    def as_actor(self, actor_id: str, role: str, provinces: tuple[str, ...] = (ALL_PROVINCES,),
+                 candidate_id: str | None = None) -> RetryingApi:
+        urls, secret = self._args
+        return RetryingApi(urls, actor_id, role, secret, provinces, candidate_id, self.ledger, self.patience,
+                           self.grace)
+
+    def _retried(self, call: Callable[[], dict]) -> dict:
+        deadline = time.monotonic() + self.patience
+        while True:
+            try:
+                return call()
+            except (httpx.TransportError, ApiError) as exc:
+                status = exc.response.status_code if isinstance(exc, ApiError) else None
+                if (status is not None and status not in RETRIED_STATUSES) or time.monotonic() > deadline:
+                    raise
+                wait = 0.25
+                if status == 503:
+                    self.ledger.unavailable += 1
+                    wait = min(2.0, float(exc.response.headers.get("Retry-After", "0.25")))
+                self.ledger.retries += 1
+                time.sleep(wait)
+
+    def _command(self, key: str | None, call: Callable[[str], dict]) -> dict:
+        key = key or uuid.uuid4().hex
+        self.ledger.commands += 1
+        self.ledger.before_command(self.ledger.commands)
+        try:
+            answer = self._retried(lambda: call(key))
+        except ApiError as refused:
+            self.ledger.refused[key] = refused.response.status_code
+            raise
+        self.ledger.accepted[key] = answer
+        return answer
+
+    def post(self, service: str, path: str, body: dict, key: str | None = None, **params) -> dict:
+        return self._command(key, lambda k: Api.post(self, service, path, body, k, **params))
+
+    def post_raw(self, service: str, path: str, content: bytes, content_type: str, key: str | None = None,
+                 **params) -> dict:
+        return self._command(key, lambda k: Api.post_raw(self, service, path, content, content_type, k, **params))
+
+    def get(self, service: str, path: str) -> dict:
+        return self._retried(lambda: Api.get(self, service, path))
+
+    def wait_for(self, service: str, path: str, until: Callable[[dict], bool] = bool, timeout: float = 30) -> dict:
+        return super().wait_for(service, path, until, timeout + self.grace)
+
+
 class Simulation:
     """Plays a plan through the APIs, stage by stage, reporting progress."""
 
@@ -117,6 +198,7 @@ class Simulation:
         self.config = shipped("paritrana-2024").model_copy(update={"cycle_id": the_plan.cycle_id})
         self.rng = random.Random(the_plan.seed + 1)
         self.counts: Counter = Counter()
+        self.sent: dict[str, dict[str, set[str]]] = {"scores": {}, "interviews": {}}  # kind -> candidate -> ids
 
     def as_(self, person: str, role: str) -> Api:
         return self.api.as_actor(person, role)
@@ -161,7 +243,8 @@ class Simulation:
                 "province": self.plan.province, "category_ids": categories}, key=f"{cycle}-{person}")
         person, candidate = self.plan.conflict
         organiser.post("registration", "/conflicts", {"person_id": person, "cycle_id": cycle,
-                                                      "candidate_id": candidate, "nature": "employed_by"})
+                                                      "candidate_id": candidate, "nature": "employed_by"},
+                       key=f"{cycle}-conflict-{person}-{candidate}")
         self.api.wait_for("scoring", f"/directory/panellists/{cycle}/{person}", until=lambda p: p["conflicts"])
         self.api.wait_for("ranking", f"/directory/panellists/{cycle}/{CHAIR}")
         for interviewer in INTERVIEWERS:
@@ -203,6 +286,7 @@ class Simulation:
     def screen(self) -> None:
         advance(self.api, self.plan.cycle_id, "screening")
         result = self.as_("organiser-1", "organiser").post("evidence", "/screenings", {},
+                                                           key=f"{self.plan.cycle_id}-screening",
                                                            cycle_id=self.plan.cycle_id)
         self.counts["screened"] = result["screened"]
         self.eligible = [c for c in self.plan.candidates if self._eligible(c.id)]
@@ -235,6 +319,7 @@ class Simulation:
                 body = {"score_id": score_id, "candidate_id": c.id, "indicator_id": indicator.id,
                         "assessor_id": assessor, "evidence": [self._figure(c)], **self._value(indicator, c, assessor)}
                 self.as_(assessor, "assessor").post("scoring", "/scores", body, key=f"{self.plan.cycle_id}-{score_id}")
+                self.sent["scores"].setdefault(c.id, set()).add(score_id)
                 self.counts["scores"] += 1
                 if self.rng.random() < 0.04:
                     self._amend(assessor, c, score_id, indicator)
@@ -256,14 +341,23 @@ class Simulation:
         body = {"score_id": f"{score_id}-a", "candidate_id": c.id, "supersedes": score_id, "assessor_id": assessor,
                 "reason": "second reading of the supporting documents", **self._value(indicator, c, assessor)}
         self.as_(assessor, "assessor").post("scoring", "/amendments", body, key=f"{self.plan.cycle_id}-{score_id}-a")
+        self.sent["scores"][c.id].add(body["score_id"])
         self.counts["amendments"] += 1
 
     def _boards(self):
         for category in self.config.categories:
             yield category, f"/leaderboards/{self.plan.cycle_id}/{category.id}/provinces/{self.plan.province}"
 
+    def _ranking_has_seen(self, kind: str) -> None:
+        """Wait until ranking's standings hold every score (or interview score) accepted so far: a board
+        read before that could rank on part of them, so the shortlist would depend on timing."""
+        for candidate_id, ids in self.sent[kind].items():
+            self.api.wait_for("ranking", f"/standings/{candidate_id}", timeout=120,
+                              until=lambda s, ids=ids: ids <= set(s.get(kind, {})))
+
     def plenary(self) -> None:
         advance(self.api, self.plan.cycle_id, "plenary")
+        self._ranking_has_seen("scores")
         chair = self.as_(CHAIR, "committee-chair")
         self.shortlisted: dict[str, list[str]] = {}
         boards = list(self._boards())
@@ -299,7 +393,8 @@ class Simulation:
             "candidate_id": c.id, "scheduled_for": "2025-02-14T09:00:00+08:00", "panel": list(INTERVIEWERS),
             "principal": principal}, key=f"{self.plan.cycle_id}-iv-{c.id}")
         if c.id == self.plan.no_show:
-            secretary.post("interview", "/no-shows", {"candidate_id": c.id, "reason": "did not come"})
+            secretary.post("interview", "/no-shows", {"candidate_id": c.id, "reason": "did not come"},
+                           key=f"{self.plan.cycle_id}-no-show-{c.id}")
             return
         indicator = self.config.category(category).rubric.indicator("interview")
         for interviewer in INTERVIEWERS:
@@ -307,10 +402,14 @@ class Simulation:
                     "indicator_id": "interview", **self._value(indicator, c, interviewer)}
             self.as_(interviewer, "interviewer").post("interview", "/interview-scores", body,
                                                      key=f"{self.plan.cycle_id}-{body['score_id']}")
+            self.sent["interviews"].setdefault(c.id, set()).add(body["score_id"])
             self.counts["interview scores"] += 1
 
     def publish(self) -> None:
         advance(self.api, self.plan.cycle_id, "provincial_results")
+        self._ranking_has_seen("interviews")
+        if self.plan.no_show is not None:
+            self.api.wait_for("ranking", f"/standings/{self.plan.no_show}", timeout=120, until=lambda s: "no_show" in s)
         chair = self.as_(CHAIR, "committee-chair")
         for category, path in self._boards():
             if not self.shortlisted.get(category.id):

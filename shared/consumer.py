@@ -68,6 +68,9 @@ class ConsumerLoop:
                 # resubscribing resumes from the last commit, so nothing after the failure is skipped
                 log.warning("consumer waiting for its backends", error=str(exc)[:200])
                 await asyncio.sleep(1)
+            except Exception:  # not a record's fault (those are parked): never end the loop silently
+                log.exception("consumer failed; subscribing again from the last commit")
+                await asyncio.sleep(1)
             finally:
                 with contextlib.suppress(Exception):
                     await subscription.close()

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
 from aiokafka.structs import OffsetAndMetadata
 
@@ -15,6 +16,25 @@ from shared.logging import get_logger
 from shared.ports import EventLog, Record, Subscription, TopicSpec, Unavailable
 
 log = get_logger(__name__)
+REQUEST_TIMEOUT_MS = 10_000  # a send or metadata request waits this long for a broker, then Unavailable
+# An append is answered within this, or is Unavailable: with the broker down, aiokafka keeps retrying a
+# batch past its request timeout. A record sent meanwhile may still be written later; its readers
+# and deciders are idempotent (event ids, sequences, the command's idempotency key).
+APPEND_TIMEOUT = 15.0
+CONSUMER_STEP_TIMEOUT = 30.0  # a consumer's start, poll, commit or stop past this is Unavailable: it subscribes anew
+
+
+async def _bounded(awaitable, seconds: float, what: str):
+    """Await at most `seconds`, then `Unavailable`. Unlike `asyncio.wait_for` this does not wait for the
+    cancelled call to finish: after a broker restart some of aiokafka's waits were seen not to end, and
+    a consumer loop or a request must not hang on one (the call is cancelled and left behind)."""
+    task = asyncio.ensure_future(awaitable)
+    done, _pending = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # retrieved, so not logged as lost
+        raise Unavailable(f"{what}: no answer from Kafka within {seconds:.0f}s")
+    return task.result()
 
 
 def _headers(raw: Sequence[tuple[str, bytes]] | None) -> dict[str, str]:
@@ -45,6 +65,7 @@ class KafkaEventLog(EventLog):
             acks="all",
             enable_idempotence=True,
             linger_ms=2,
+            request_timeout_ms=REQUEST_TIMEOUT_MS,
         )
         try:
             await producer.start()
@@ -62,15 +83,18 @@ class KafkaEventLog(EventLog):
         """The topic's partitions (the producer waits for metadata of a just-created topic)."""
         if self._producer is None:
             raise RuntimeError("event log not started")
-        return [TopicPartition(topic, p) for p in sorted(await self._producer.partitions_for(topic))]
+        try:
+            return [TopicPartition(topic, p) for p in sorted(await self._producer.partitions_for(topic))]
+        except KafkaError as exc:
+            raise Unavailable(f"no metadata for {topic} from Kafka at {self._bootstrap}: {exc}") from exc
 
     def _admin(self) -> AIOKafkaAdminClient:
         return AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=self._client_id)
 
     async def ensure_topics(self, specs: Sequence[TopicSpec]) -> None:
         admin = self._admin()
-        await admin.start()
         try:
+            await admin.start()
             existing = set(await admin.list_topics())
             missing = [
                 NewTopic(
@@ -87,6 +111,10 @@ class KafkaEventLog(EventLog):
                     await admin.create_topics(missing)
                 except TopicAlreadyExistsError:
                     pass  # another service created it first
+        except TopicAlreadyExistsError:
+            raise
+        except KafkaError as exc:
+            raise Unavailable(f"Kafka at {self._bootstrap} unreachable: {exc}") from exc
         finally:
             await admin.close()
 
@@ -96,14 +124,14 @@ class KafkaEventLog(EventLog):
         if self._producer is None:
             raise RuntimeError("event log not started")
         try:
-            meta = await self._producer.send_and_wait(
+            meta = await _bounded(self._producer.send_and_wait(
                 topic,
                 value=value,
                 key=key.encode(),
                 headers=[(k, v.encode()) for k, v in (headers or {}).items()],
-            )
-        except KafkaError as exc:
-            raise Unavailable(f"append to {topic} failed: {exc}") from exc
+            ), APPEND_TIMEOUT, f"append to {topic}")
+        except (KafkaError, TimeoutError) as exc:
+            raise Unavailable(f"append to {topic} failed: {exc!r}") from exc
         return meta.partition, meta.offset
 
     async def append_many(
@@ -111,17 +139,22 @@ class KafkaEventLog(EventLog):
     ) -> list[tuple[int, int]]:
         if self._producer is None:
             raise RuntimeError("event log not started")
-        try:
+        producer = self._producer
+
+        async def send_all():
             # sent in order, so the idempotent producer keeps per-key order; awaited together
             futures = [
-                await self._producer.send(
+                await producer.send(
                     topic, value=value, key=key.encode(), headers=[(k, v.encode()) for k, v in (headers or {}).items()]
                 )
                 for key, value, headers in items
             ]
-            metas = [await f for f in futures]
-        except KafkaError as exc:
-            raise Unavailable(f"append to {topic} failed: {exc}") from exc
+            return [await f for f in futures]
+
+        try:
+            metas = await _bounded(send_all(), APPEND_TIMEOUT + len(items) / 1000, f"append to {topic}")
+        except (KafkaError, TimeoutError) as exc:
+            raise Unavailable(f"append to {topic} failed: {exc!r}") from exc
         return [(m.partition, m.offset) for m in metas]
 
     def subscribe(self, group: str, topics: Sequence[str]) -> Subscription:
@@ -135,9 +168,10 @@ class KafkaEventLog(EventLog):
             return
         # no group, so no committed offsets: "earliest" starts every partition at offset zero
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+            bootstrap_servers=self._bootstrap, enable_auto_commit=False, auto_offset_reset="earliest",
+            request_timeout_ms=REQUEST_TIMEOUT_MS,
         )
-        await consumer.start()
+        await _started(consumer, self._bootstrap)
         try:
             consumer.assign(list(remaining))
             while remaining:
@@ -156,10 +190,13 @@ class KafkaEventLog(EventLog):
         return {tp.partition: offset for tp, offset in ends.items()}
 
     async def _end_offsets(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False)
-        await consumer.start()
+        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
+                                    request_timeout_ms=REQUEST_TIMEOUT_MS)
+        await _started(consumer, self._bootstrap)
         try:
             return await consumer.end_offsets(partitions)
+        except KafkaError as exc:
+            raise Unavailable(f"end offsets from Kafka at {self._bootstrap}: {exc}") from exc
         finally:
             await consumer.stop()
 
@@ -184,14 +221,24 @@ class KafkaSubscription(Subscription):
             auto_offset_reset="earliest",
             metadata_max_age_ms=5000,
             fetch_max_wait_ms=50,
+            # partition n of every followed topic to the same member: the topics are keyed alike (by the
+            # candidate), so one instance applies all of a candidate's events when a service is scaled out
+            partition_assignment_strategy=(RangePartitionAssignor,),
         )
         self._started = False
+        self._bootstrap = bootstrap
 
     async def poll(self, max_records: int = 500, timeout: float = 0.2) -> list[Record]:
+        """Kafka's errors become `Unavailable`, so the consumer loop waits and subscribes again
+        (resuming from its last commit) instead of ending."""
         if not self._started:
-            await self._consumer.start()
+            await _bounded(_started(self._consumer, self._bootstrap), CONSUMER_STEP_TIMEOUT, "consumer start")
             self._started = True
-        batches = await self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=max_records)
+        try:
+            batches = await _bounded(self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=max_records),
+                                     timeout + CONSUMER_STEP_TIMEOUT, "poll")
+        except KafkaError as exc:
+            raise Unavailable(f"poll from Kafka at {self._bootstrap}: {exc}") from exc
         return [_record(m) for messages in batches.values() for m in messages]
 
     async def commit(self, records: Sequence[Record]) -> None:
@@ -200,12 +247,16 @@ class KafkaSubscription(Subscription):
             tp = TopicPartition(record.topic, record.partition)
             offsets[tp] = max(offsets.get(tp, 0), record.offset + 1)
         if offsets:
-            await self._consumer.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()})
+            try:
+                await _bounded(self._consumer.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()}),
+                               CONSUMER_STEP_TIMEOUT, "commit")
+            except KafkaError as exc:  # e.g. the partitions went to another member: they are redelivered there
+                raise Unavailable(f"commit to Kafka at {self._bootstrap}: {exc}") from exc
 
     async def close(self) -> None:
         if self._started:
-            await self._consumer.stop()
             self._started = False
+            await _bounded(self._consumer.stop(), CONSUMER_STEP_TIMEOUT, "consumer stop")
 
 
 async def initialise_group_offsets(bootstrap: str, group: str, topic_names: Sequence[str], partitions: int) -> None:
@@ -228,6 +279,15 @@ async def initialise_group_offsets(bootstrap: str, group: str, topic_names: Sequ
         await consumer.commit({tp: OffsetAndMetadata(0, "") for tp in missing})
     finally:
         await consumer.stop()
+
+
+async def _started(consumer: AIOKafkaConsumer, bootstrap: str) -> None:
+    """Start a consumer; a broker that does not answer is `Unavailable` (and the consumer is stopped)."""
+    try:
+        await consumer.start()
+    except KafkaError as exc:
+        await _stop_quietly(consumer)
+        raise Unavailable(f"Kafka at {bootstrap} unreachable: {exc}") from exc
 
 
 async def _stop_quietly(consumer: AIOKafkaConsumer) -> None:

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
 from pymongo import AsyncMongoClient
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeout, PyMongoError
 
 from shared.ports import ReadStore, Unavailable
+
+SERVER_SELECTION_MS = 5000  # how long an operation waits for an unreachable server before Unavailable
+
+
+def _unavailable_when_down(method):
+    """MongoDB's errors of reaching the server (none answering within the selection timeout, a
+    dropped connection, a timeout) become `Unavailable`: HTTP 503 with Retry-After, and a consumer
+    waits and resumes from its last commit. Other errors (a duplicate key, a bad query) stay."""
+
+    @functools.wraps(method)
+    async def call(self, *args, **kwargs):
+        try:
+            return await method(self, *args, **kwargs)
+        except (ConnectionFailure, ExecutionTimeout) as exc:  # AutoReconnect, NetworkTimeout, ServerSelection...
+            raise Unavailable(f"MongoDB at {self._url} unreachable: {str(exc)[:300]}") from exc
+
+    return call
 
 
 class MongoReadStore(ReadStore):
@@ -18,7 +36,7 @@ class MongoReadStore(ReadStore):
         self._client: AsyncMongoClient | None = None
 
     async def start(self) -> None:
-        self._client = AsyncMongoClient(self._url, serverSelectionTimeoutMS=5000, tz_aware=True)
+        self._client = AsyncMongoClient(self._url, serverSelectionTimeoutMS=SERVER_SELECTION_MS, tz_aware=True)
 
     async def close(self) -> None:
         if self._client is not None:
@@ -30,12 +48,15 @@ class MongoReadStore(ReadStore):
             raise RuntimeError("read store not started")
         return self._client[self._database][collection]
 
+    @_unavailable_when_down
     async def get(self, collection: str, doc_id: str) -> dict[str, Any] | None:
         return await self._coll(collection).find_one({"_id": doc_id})
 
+    @_unavailable_when_down
     async def put(self, collection: str, doc_id: str, doc: dict[str, Any]) -> None:
         await self._coll(collection).replace_one({"_id": doc_id}, {**doc, "_id": doc_id}, upsert=True)
 
+    @_unavailable_when_down
     async def insert_if_absent(self, collection: str, doc_id: str, doc: dict[str, Any]) -> bool:
         try:
             await self._coll(collection).insert_one({**doc, "_id": doc_id})
@@ -43,6 +64,7 @@ class MongoReadStore(ReadStore):
             return False
         return True
 
+    @_unavailable_when_down
     async def find(
         self,
         collection: str,
@@ -55,9 +77,11 @@ class MongoReadStore(ReadStore):
             cursor = cursor.limit(limit)
         return await cursor.to_list()
 
+    @_unavailable_when_down
     async def ensure_index(self, collection: str, fields: Sequence[str]) -> None:
         await self._coll(collection).create_index([(f, 1) for f in fields])
 
+    @_unavailable_when_down
     async def drop(self, collection: str) -> None:
         await self._coll(collection).drop()
 
