@@ -5,7 +5,7 @@ PY := $(abspath $(VENV))/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml kit/pyproject.toml | cksum | cut -d' ' -f1)
 export PYTHON := $(PY)
 
-.PHONY: venv up down run test test-unit test-integration schemas bench simulate clean browser chaos
+.PHONY: venv up down run test test-unit test-integration schemas bench bench-quick simulate clean browser chaos
 
 venv: $(STAMP)
 
@@ -52,10 +52,15 @@ chaos: venv
 	PARITRANA_CHAOS_FULL=1 PARITRANA_CHAOS_RUNS=$(or $(RUNS),20) PARITRANA_CHAOS_REPORT=tests/chaos-report.json \
 	  $(PY) -m pytest tests/chaos -q; status=$$?; deploy/local/down.sh; exit $$status
 
-# Benchmarks need Kafka and FerretDB too; results go to bench/RESULTS.md.
+# Benchmarks on both backends in one run (bench/suite.py); results in bench/RESULTS.md.
 bench: venv
 	deploy/local/up.sh
-	bench/run.sh; status=$$?; deploy/local/down.sh; exit $$status
+	bench/run.sh full; status=$$?; deploy/local/down.sh; exit $$status
+
+# The same at province scale: a smoke run of the benchmark code, no timing assertions.
+bench-quick: venv
+	deploy/local/up.sh
+	bench/run.sh quick; status=$$?; deploy/local/down.sh; exit $$status
 
 clean: down
 	rm -rf $(VENV) var

@@ -1,23 +1,17 @@
 #!/usr/bin/env bash
-# `make bench`: runs the benchmarks and writes bench/RESULTS.md (machine, date, commit, command).
+# `make bench` (full) / `make bench-quick` (quick): every benchmark on both backends in one run
+# (bench/suite.py), written to bench/RESULTS.md (quick: .cache/bench/RESULTS-quick.md).
+# Needs Kafka and FerretDB on 127.0.0.1 (deploy/local/up.sh) and, once, Maven for Kafka's perf tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-.venv/bin/python}"
-EMBEDDED_ROWS="${BENCH_EMBEDDED_ROWS:-100000}"
-KAFKA_ROWS="${BENCH_KAFKA_ROWS:-1000}"
-out=bench/RESULTS.md
-{
-  echo "# Benchmark results"
-  echo
-  echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
-  echo "- commit: $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with uncommitted changes)')"
-  echo "- machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr), $("$PY" --version)"
-  echo "- command: \`make bench\` (BENCH_EMBEDDED_ROWS=$EMBEDDED_ROWS BENCH_KAFKA_ROWS=$KAFKA_ROWS)"
-  echo
-  echo "| import | backend | rows | accepted | time | rate |"
-  echo "|---|---|---|---|---|---|"
-  "$PY" -m bench.bulk_import "$EMBEDDED_ROWS" embedded
-  "$PY" -m bench.bulk_import "$KAFKA_ROWS" kafka
-} >"$out.tmp"
-mv "$out.tmp" "$out"
-cat "$out"
+profile="${1:-full}"
+lib=.cache/bench/lib
+if [[ ! -f "$lib/kafka-tools-4.1.2.jar" ]]; then
+  mkdir -p .cache/bench
+  mvn -B -q -f bench/pom.xml org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+    -DoutputDirectory="$PWD/$lib" -DincludeScope=runtime >.cache/bench/mvn.log 2>&1 ||
+    { tail -n 30 .cache/bench/mvn.log >&2; echo "Maven could not fetch Kafka's perf tools" >&2; exit 1; }
+fi
+"$PY" -c 'import eventsourcing' 2>/dev/null || "$PY" -m pip install -q --disable-pip-version-check -e '.[bench]'
+exec "$PY" -m bench.suite "$profile"

@@ -6,6 +6,7 @@ the same single-document write as the change, so a redelivered or republished ev
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -19,6 +20,8 @@ from shared.ports import ReadStore, Record
 View = dict[str, Any]
 Reaction = Callable[[Envelope, DomainEvent], Awaitable[None]]
 BOOKKEEPING = ("_id", "_seen")
+Loader = Callable[[ReadStore, str, list[str]], Awaitable[dict[str, View]]]
+Saver = Callable[[ReadStore, list[tuple[str, str, View]]], Awaitable[None]]
 
 
 class Projection:
@@ -42,16 +45,121 @@ def apply_once(projection: Projection, doc: View, envelope: Envelope, event: Dom
     return {**view, "_seen": {**seen, envelope.stream: envelope.sequence}}
 
 
-def project(projection: Projection, store: ReadStore) -> Reaction:
-    async def react(envelope: Envelope, event: DomainEvent) -> None:
-        doc_id = projection.doc_id(envelope, event)
+class ProjectionReaction:
+    """The reaction `project` returns: applies one event through the store (a get and a put), and
+    names its projection and store so that `apply_batch` can apply a whole batch in memory."""
+
+    __slots__ = ("projection", "store")
+
+    def __init__(self, projection: Projection, store: ReadStore) -> None:
+        self.projection, self.store = projection, store
+
+    async def __call__(self, envelope: Envelope, event: DomainEvent) -> None:
+        doc_id = self.projection.doc_id(envelope, event)
         if doc_id is None:
             return
-        updated = apply_once(projection, await store.get(projection.collection, doc_id) or {}, envelope, event)
+        collection = self.projection.collection
+        updated = apply_once(self.projection, await self.store.get(collection, doc_id) or {}, envelope, event)
         if updated is not None:
-            await store.put(projection.collection, doc_id, updated)
+            await self.store.put(collection, doc_id, updated)
 
-    return react
+
+def project(projection: Projection, store: ReadStore) -> Reaction:
+    return ProjectionReaction(projection, store)
+
+
+_MISSING = object()
+_PLAIN = (str, int, float, bool)
+
+
+def _stored(value: Any, before: Any = _MISSING) -> Any:
+    """The value as a store would give it back (JSON: string keys, lists, plain scalars), so that a
+    batch applied in memory sees exactly what the one-event-at-a-time path reads from the store.
+
+    `before` is the document the projection was given (already in stored form): projections are
+    pure, so whatever they return unchanged from it is the same object and is not walked again;
+    only what they built is (a new score, a new trail entry), and only what JSON would change
+    is converted, through JSON itself (which also raises where the store would)."""
+    if value is before:
+        return value
+    kind = type(value)
+    if kind in _PLAIN or value is None:
+        return value
+    if kind is dict:
+        if not all(type(key) is str for key in value):
+            return json.loads(json.dumps(value))
+        previous = before if type(before) is dict else {}
+        changed: dict | None = None
+        for key, item in value.items():
+            old = previous.get(key, _MISSING)
+            if item is old:
+                continue
+            stored = _stored(item, old)
+            if stored is not item:
+                changed = dict(value) if changed is None else changed
+                changed[key] = stored
+        return value if changed is None else changed
+    if kind is list:
+        kept = {id(item) for item in before} if type(before) is list else set()
+        items = [item if id(item) in kept else _stored(item) for item in value]
+        return value if all(a is b for a, b in zip(items, value)) else items
+    return json.loads(json.dumps(value))
+
+
+Decoded = tuple[Envelope, DomainEvent]
+
+
+async def apply_batch(
+    reactions: Sequence[ProjectionReaction], events: Sequence[Decoded], load: Loader, save: Saver
+) -> dict[int, Exception]:
+    """Apply a batch of decoded events to every projection in memory, reading each touched
+    document once (`load`) and writing each changed one once (`save`), with exactly the result of
+    reacting to the events one by one in order. An event whose projection raises is not applied
+    from that projection on (as when the per-event handler fails there); the errors are returned
+    by the event's index so that the caller can park the record."""
+    wanted: dict[tuple[int, str], set[str]] = {}
+    plans: list[list[tuple[ProjectionReaction, str | None]] | Exception] = []
+    for envelope, event in events:
+        plan: list[tuple[ProjectionReaction, str | None]] = []
+        try:
+            for reaction in reactions:
+                doc_id = reaction.projection.doc_id(envelope, event)
+                plan.append((reaction, doc_id))
+                if doc_id is not None:
+                    wanted.setdefault((id(reaction.store), reaction.projection.collection), set()).add(doc_id)
+        except Exception as exc:  # doc_id failed at reaction len(plan): apply those before it only
+            plan.append((None, exc))  # type: ignore[arg-type]
+        plans.append(plan)
+    stores = {id(r.store): r.store for r in reactions}
+    docs: dict[tuple[int, str, str], View] = {}
+    for (store_id, collection), ids in wanted.items():
+        found = await load(stores[store_id], collection, sorted(ids))
+        for doc_id in ids:
+            docs[(store_id, collection, doc_id)] = found.get(doc_id) or {}
+    dirty: set[tuple[int, str, str]] = set()
+    failures: dict[int, Exception] = {}
+    for index, ((envelope, event), plan) in enumerate(zip(events, plans)):
+        for reaction, doc_id in plan:
+            if reaction is None:
+                failures[index] = doc_id  # type: ignore[assignment]
+                break
+            if doc_id is None:
+                continue
+            slot = (id(reaction.store), reaction.projection.collection, doc_id)
+            try:
+                updated = apply_once(reaction.projection, docs[slot], envelope, event)
+                if updated is not None:
+                    docs[slot] = _stored(updated, docs[slot])
+                    dirty.add(slot)
+            except Exception as exc:
+                failures[index] = exc
+                break
+    by_store: dict[int, list[tuple[str, str, View]]] = {}
+    for slot in sorted(dirty):
+        by_store.setdefault(slot[0], []).append((slot[1], slot[2], docs[slot]))
+    for store_id, items in by_store.items():
+        await save(stores[store_id], items)
+    return failures
 
 
 def event_handler(reactions: Sequence[Reaction], dead_letters: DeadLetters):

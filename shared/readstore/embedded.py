@@ -76,6 +76,25 @@ class EmbeddedReadStore(ReadStore):
             lambda conn: conn.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?)", (collection, doc_id, text))
         )
 
+    async def get_many(self, collection: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The documents with these ids that exist, by id: one query per 500 ids."""
+        def _get() -> list[tuple[str, str]]:
+            rows: list[tuple[str, str]] = []
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start:start + 500])
+                marks = ",".join("?" * len(chunk))
+                rows += self._db.conn.execute(
+                    f"SELECT id, doc FROM docs WHERE coll = ? AND id IN ({marks})", [collection, *chunk]
+                ).fetchall()
+            return rows
+
+        return {doc_id: json.loads(text) for doc_id, text in await self._db.run(_get)}
+
+    async def put_many(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+        """Replace (or create) documents given as (collection, id, doc), all in one transaction."""
+        rows = [(collection, doc_id, json.dumps({**doc, "_id": doc_id})) for collection, doc_id, doc in items]
+        await self._db.transaction(lambda conn: conn.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?)", rows))
+
     async def insert_if_absent(self, collection: str, doc_id: str, doc: dict[str, Any]) -> bool:
         text = json.dumps({**doc, "_id": doc_id})
 

@@ -1,0 +1,172 @@
+"""Benchmark: a province cycle end to end through the APIs, then queries and commands under load
+from 100 concurrent clients, and every service's peak RSS; one backend per call.
+
+    python -m bench.cycle BACKEND EMPLOYERS VILLAGES SECONDS [CLIENTS]
+
+1. End to end: `paritrana.simulate`'s seeded province cycle (registration import, panel,
+   evidence, screening, assessment, plenary, interviews, publication) on five service processes.
+2. Load, on the same cluster: three windows of SECONDS each, CLIENTS concurrent clients (one asyncio task
+   each, keep-alive connections) send (a) leaderboard queries of the simulated province,
+   (b) explanation queries of its candidates, (c) score commands: a second, demo-rubric cycle at
+   the assessment stage gives every client its own (candidate, indicator, assessor) score, and the
+   client amends it again and again (each amendment supersedes the previous one: an accepted
+   command, decided and appended, answered once the decider has accepted it).
+3. Peak RSS (VmHWM) of each service process at the end.
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.procs import peak_rss_mib
+from bench.stats import percentile
+from paritrana.client import Api
+from paritrana.launcher import cluster
+from paritrana.scenario import advance, appoint_panel, demo_config, open_cycle, register
+from paritrana.simulate import Simulation, plan
+
+LOAD_PROVINCE = "jawa-barat"
+INDICATORS = ("policy", "implementation")
+ASSESSORS = ("assessor-1", "assessor-2")
+WINDOWS = 3  # each load is measured in three consecutive windows of SECONDS: median, min and max
+
+
+def _setup_commands(api: Api, clients: int) -> list[dict]:
+    """A demo-rubric cycle at the assessment stage with one first score per client; returns the
+    chains (the last score id of each) that the clients amend."""
+    cycle_id = "bench-load"
+    open_cycle(api, {**demo_config(), "cycle_id": cycle_id})
+    per_candidate = len(INDICATORS) * len(ASSESSORS)
+    candidates = {f"load-{n:03d}": f"Kabupaten Beban {n}" for n in range(-(-clients // per_candidate))}
+    register(api, cycle_id, candidates, province=LOAD_PROVINCE)
+    appoint_panel(api, cycle_id, province=LOAD_PROVINCE)
+    officer = api.as_actor("bpjs-data-office", "regional-service")
+    secretary = api.as_actor("secretary-jabar", "committee-secretary")
+    for cid in candidates:
+        officer.post("evidence", "/coverage-figures", {
+            "figure_id": f"cov-{cid}", "candidate_id": cid, "period": "2024", "workers_eligible": 1000,
+            "workers_enrolled": 600, "source": "BPJS Ketenagakerjaan membership"}, key=f"figure-{cid}")
+        secretary.post("evidence", "/verifications", {
+            "candidate_id": cid, "evidence_id": f"cov-{cid}", "verdict": "verified",
+            "reason": "matches the membership export"}, key=f"verify-{cid}")
+    advance(api, cycle_id, "assessment")
+    chains = []
+    for cid in candidates:
+        for indicator in INDICATORS:
+            for assessor in ASSESSORS:
+                score_id = f"s-{cid}-{indicator}-{assessor[-1]}"
+                api.as_actor(assessor, "assessor").post("scoring", "/scores", {
+                    "score_id": score_id, "candidate_id": cid, "indicator_id": indicator, "assessor_id": assessor,
+                    "value": 70, "evidence": [f"cov-{cid}"]}, key=f"score-{score_id}")
+                chains.append({"candidate_id": cid, "assessor": assessor, "first": score_id, "last": score_id,
+                               "headers": api.as_actor(assessor, "assessor").headers})
+    return chains[:clients]
+
+
+async def _load(make_request, clients: int, seconds: float) -> dict:
+    """Run `clients` loops of `make_request(client_index, http)` for `seconds`; latencies in ms."""
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as http:
+        deadline = time.perf_counter() + seconds
+
+        async def loop(index: int) -> None:
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                try:
+                    response = await make_request(index, http)
+                    ok = response.status_code < 400
+                    status = str(response.status_code)
+                except httpx.HTTPError as exc:
+                    ok, status = False, type(exc).__name__
+                if ok:
+                    latencies.append((time.perf_counter() - started) * 1000)
+                else:
+                    errors[status] = errors.get(status, 0) + 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(loop(i) for i in range(clients)))
+        elapsed = time.perf_counter() - started
+    if not latencies:
+        return {"requests": 0, "errors": errors, "seconds": elapsed}
+    return {"requests": len(latencies), "errors": errors, "seconds": elapsed, "per_s": len(latencies) / elapsed,
+            "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99), "max_ms": max(latencies)}
+
+
+def load_queries(api: Api, urls: dict[str, str], cycle_id: str, province: str, candidates: list[str],
+                 clients: int, seconds: float) -> dict:
+    headers = api.headers
+    board = f"{urls['ranking']}/leaderboards/{cycle_id}/regency-city/provinces/{province}"
+    rng = random.Random(1)
+
+    async def leaderboard(_index, http):
+        return await http.get(board, headers=headers)
+
+    async def explanation(_index, http):
+        return await http.get(f"{urls['ranking']}/candidates/{rng.choice(candidates)}/explanation", headers=headers)
+
+    return {"leaderboard": [asyncio.run(_load(leaderboard, clients, seconds)) for _ in range(WINDOWS)],
+            "explanation": [asyncio.run(_load(explanation, clients, seconds)) for _ in range(WINDOWS)]}
+
+
+def load_commands(urls: dict[str, str], chains: list[dict], seconds: float) -> dict:
+    counter = {"n": 0}
+
+    async def amend(index, http):
+        chain = chains[index]
+        counter["n"] += 1
+        score_id = f"{chain['first']}-a{counter['n']}"  # a slug, as score ids must be
+        response = await http.post(f"{urls['scoring']}/amendments", json={
+            "score_id": score_id, "candidate_id": chain["candidate_id"], "supersedes": chain["last"],
+            "assessor_id": chain["assessor"], "value": 60 + counter["n"] % 40, "reason": "load test re-reading"},
+            headers={**chain["headers"], "Idempotency-Key": score_id})
+        if response.status_code < 400:
+            chain["last"] = score_id
+        return response
+
+    return [asyncio.run(_load(amend, len(chains), seconds)) for _ in range(WINDOWS)]
+
+
+def run(backend: str, employers: int, villages: int, seconds: float, clients: int = 100) -> dict:
+    data = Path(tempfile.mkdtemp(prefix="paritrana-bench-cycle-"))
+    env = {"PARITRANA_BACKEND": backend, "PARITRANA_NAMESPACE": f"benchcy{backend[0]}{int(time.time())}",
+           "PARITRANA_DATA_DIR": str(data), "PARITRANA_LOG_LEVEL": "WARNING"}
+    services = cluster(env, data / "logs")
+    services.start()
+    result: dict = {"backend": backend, "employers": employers, "villages": villages, "clients": clients}
+    try:
+        api = Api(services.urls(), "organiser-1", "organiser", services.jwt_secret)
+        the_plan = plan(1, villages=villages, employers=employers)
+        started = time.perf_counter()
+        summary = Simulation(api, the_plan).play()
+        result["e2e_seconds"] = time.perf_counter() - started
+        result["candidates"] = summary["candidates"]
+        result["seconds_per_stage"] = summary["seconds_per_stage"]
+        result["events"] = sum(summary["events_per_topic"].values()) if isinstance(
+            summary["events_per_topic"], dict) else summary["events_per_topic"]
+        result["chains_intact"] = summary["chains_intact"]
+        regencies = [c.id for c in the_plan.candidates if c.kind == "regency_city"]
+        result["queries"] = load_queries(api, services.urls(), the_plan.cycle_id, the_plan.province, regencies,
+                                         clients, seconds)
+        chains = _setup_commands(api, clients)
+        result["commands"] = load_commands(services.urls(), chains, seconds)
+        result["peak_rss_mib"] = {name: peak_rss_mib(p.process.pid) for name, p in services.services.items()}
+    finally:
+        services.stop()
+    return result
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    print(json.dumps(run(args[0], int(args[1]), int(args[2]), float(args[3]),
+                         int(args[4]) if len(args) > 4 else 100), default=str))
