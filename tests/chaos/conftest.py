@@ -1,5 +1,5 @@
-"""The fault suites. By default a smoke subset runs (the checks' own tests and one crash run per
-backend, as `make test` does in CI); `make chaos` runs them in full: PARITRANA_CHAOS_FULL=1 (adds the
+"""The fault suites. By default a smoke subset runs (the checks' own tests and one crash run on the
+embedded backend, as `make test` does in CI); `make chaos` runs them in full: PARITRANA_CHAOS_FULL=1 (adds the
 broker/store restarts and the scale-out), PARITRANA_CHAOS_RUNS=20 (crash runs per backend),
 PARITRANA_CHAOS_BACKENDS=embedded,kafka, and PARITRANA_CHAOS_REPORT=<file> to write the counts as JSON
 (tests/RESULTS.md quotes them). Kafka runs are marked `infra`: without Kafka and FerretDB they fail."""
@@ -66,10 +66,12 @@ def tally(suite: str, runs: int = 1, faults: int = 0, commands: int = 0, events:
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    """Outside `make chaos` the long suites are deselected (not skipped): the smoke subset is the rest."""
+    """Outside `make chaos` the long suites, and the crash runs on Kafka (minutes each), are deselected
+    (not skipped): the smoke subset is the rest, the checks and a crash run on the embedded backend."""
     if FULL:
         return
-    long = [item for item in items if item.nodeid.split("::")[0].endswith(FULL_ONLY)]
+    long = [item for item in items if item.nodeid.split("::")[0].endswith(FULL_ONLY)
+            or ("test_crash.py" in item.nodeid and "kafka" in item.nodeid)]
     if long:
         config.hook.pytest_deselected(items=long)
         items[:] = [item for item in items if item not in long]
