@@ -15,6 +15,7 @@
     paritrana proof CYCLE CATEGORY PROVINCE EVENT_ID          verified here; exit 1 when it is not
     paritrana dlq list SERVICE | replay SERVICE PARTITION OFFSET   (any service; exit 1 parked again)
     paritrana token PERSON --role ROLE [--province P]         (needs PARITRANA_JWT_SECRET)
+    paritrana simulate [--seed N --villages N --employers N]  a seeded province cycle, services of its own
 
 Every command but `token` sends PARITRANA_TOKEN as its bearer token, and every read command
 takes `--json`. Service URLs: `--registration-url`, `--ranking-url` (or PARITRANA_<SERVICE>_URL;
@@ -36,6 +37,7 @@ from paritrana.cli.analytics import analytics
 from paritrana.cli.explain import explain
 from paritrana.cli.proof import proof
 from paritrana.cli.rebuild import rebuild
+from paritrana.cli.simulate import simulate
 from paritrana.cli.token import token
 
 __all__ = ["Http", "app"]
@@ -46,5 +48,5 @@ for group, name in ((cycles.app, "cycle"), (imports.candidates, "candidates"), (
                     (dlq.app, "dlq")):
     app.add_typer(group, name=name)
 for command, name in ((explain, "explain"), (rebuild, "rebuild"), (analytics, "analytics"), (proof, "proof"),
-                      (token, "token")):
+                      (token, "token"), (simulate, "simulate")):
     app.command(name)(command)
