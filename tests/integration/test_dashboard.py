@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import os
 import shutil
+import time
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from urllib.parse import urlencode
@@ -138,9 +139,20 @@ def _open(driver, base: str, path: str, **params: str) -> None:
 
 
 def _text(driver, css: str) -> str:
+    """The element's text, read again if chromedriver still held a node of the page just replaced
+    ("Node with given id does not belong to the document", seen once in CI right after a sign-in)."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
 
-    return driver.find_element(By.CSS_SELECTOR, css).text
+    for attempt in range(3):
+        try:
+            return driver.find_element(By.CSS_SELECTOR, css).text
+        except WebDriverException as exc:  # StaleElementReferenceException is one too
+            replaced = "does not belong to the document" in str(exc) or "stale element" in str(exc)
+            if attempt == 2 or not replaced:
+                raise
+            time.sleep(0.5)
+    raise AssertionError("unreachable")
 
 
 def _board_rows(driver) -> list[tuple[str, str, str]]:
