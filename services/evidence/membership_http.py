@@ -19,15 +19,14 @@ from services.evidence.membership_data import (
     ImportMembershipData, MembershipScreening, ScreeningContext, ScreeningState, ScreenMembership, imported,
     screened, screening_refusal,
 )
-from shared import bulk
-from shared.blobs import BlobStore, TooLarge
+from shared.blobs import BlobStore
 from shared.contracts.base import ID_PATTERN
 from shared.contracts.cycle_config import CycleConfig
 from shared.directory import CYCLES
 from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, runtime
 from shared.processor import AGGREGATES
 from shared.runtime import Runtime
-from shared.spool import chunks_of, spool_lines
+from shared.spool import chunks_of, keep_checked
 
 Rt = Annotated[Runtime, Depends(runtime)]
 Period = Annotated[str, PathParam(pattern=r"^\d{4}-\d{2}$")]
@@ -96,18 +95,7 @@ def membership_routes() -> APIRouter:
 
 async def _checked_snapshot(request: Request, rt: Runtime, who: str, period: str) -> ImportMembershipData:
     check = membership.MembershipFile()
-    with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
-        try:
-            size = await spool_lines(request.stream(), spool, check.feed, MAX_FILE_BYTES)
-            check.finish()
-        except TooLarge as large:
-            raise HTTPException(413, {"rule": "file_too_large", "reason": str(large)}) from large
-        except bulk.BadFile as bad:
-            raise HTTPException(422, {"rule": "unreadable_file", "reason": str(bad)}) from bad
-        if check.rejected_total:
-            raise HTTPException(422, {"rule": "rows_rejected", "accepted": 0, "rows": check.line,
-                                      "rejected_total": check.rejected_total, "rejected": check.rejected})
-        stored = await membership_blobs(rt).save(chunks_of(spool), MAX_FILE_BYTES)
+    stored, size = await keep_checked(request.stream(), check, membership_blobs(rt), MAX_FILE_BYTES)
     return ImportMembershipData(period=period, employers=check.employers, by_province=check.by_province(),
                                 sha256=stored.sha256, size=size, imported_by=who)
 

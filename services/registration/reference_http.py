@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -13,14 +12,13 @@ from services.registration.reference_imports import (
     KIND, MAX_FILE_BYTES, REFERENCE_VERSIONS, ImportVillages, ReferenceDataVersion, VersionState, VillageFile,
     VillageSource, blobs_root, imported, resolve,
 )
-from shared import bulk
-from shared.blobs import BlobStore, TooLarge
+from shared.blobs import BlobStore
 from shared.commands import Outcome, Rejected
 from shared.contracts.base import ID_PATTERN
 from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, runtime
 from shared.processor import OUTCOMES
 from shared.runtime import Runtime
-from shared.spool import chunks_of, spool_lines
+from shared.spool import keep_checked
 
 Rt = Annotated[Runtime, Depends(runtime)]
 Version = Annotated[str, Path(pattern=ID_PATTERN)]
@@ -95,18 +93,7 @@ async def _checked_file(
     await _decide_early(rt, command)
     regions = await resolve(rt.store, base)
     check = VillageFile(regions.regencies)
-    with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
-        try:
-            size = await spool_lines(body, spool, check.feed, MAX_FILE_BYTES)
-            check.finish()
-        except TooLarge as large:
-            raise HTTPException(413, {"rule": "file_too_large", "reason": str(large)}) from large
-        except bulk.BadFile as bad:
-            raise HTTPException(422, {"rule": "unreadable_file", "reason": str(bad)}) from bad
-        if check.rejected_total:
-            raise HTTPException(422, {"rule": "rows_rejected", "accepted": 0, "rows": check.line,
-                                      "rejected_total": check.rejected_total, "rejected": check.rejected})
-        stored = await BlobStore(blobs_root(rt.settings)).save(chunks_of(spool), MAX_FILE_BYTES)
+    stored, size = await keep_checked(body, check, BlobStore(blobs_root(rt.settings)), MAX_FILE_BYTES)
     return command.model_copy(update={"villages": len(check.names), "sha256": stored.sha256, "size": size})
 
 
