@@ -58,6 +58,8 @@ class ConsumerLoop:
         self._dead_letters = dead_letters
         self._stopping = asyncio.Event()
         self.lag = LagTracker(service, group)
+        self.group = group
+        self.joined = False  # once joined, stays so: a later rebalance is not a start-up
 
     async def run(self) -> None:
         while not self._stopping.is_set():
@@ -79,6 +81,7 @@ class ConsumerLoop:
     async def _consume(self, subscription) -> None:
         while not self._stopping.is_set():
             records = await subscription.poll(max_records=500, timeout=0.2)
+            self.joined = self.joined or subscription.joined
             if records:
                 await self._batch_handler(records)
                 await subscription.commit(records)

@@ -149,6 +149,10 @@ class Generations:
         for generation in list(self._loops):
             await self._stop(generation)
 
+    def joining(self) -> list[str]:
+        """The groups of this instance's generations that have not joined yet."""
+        return [loop.group for loop, _task in self._loops.values() if not loop.joined]
+
     async def _watch(self) -> None:
         while True:
             await asyncio.sleep(1)

@@ -141,6 +141,9 @@ def _add_operations(app: FastAPI) -> None:
             await rt.store.ping()
         except Exception as exc:  # any failure means not ready; say which
             return JSONResponse({"status": "unavailable", "reason": str(exc)[:300]}, status_code=503)
+        if joining := rt.joining():  # events sent now would wait unseen until the group has formed
+            return JSONResponse({"status": "joining", "reason": f"consumer groups not joined yet: {joining}"},
+                                status_code=503)
         return JSONResponse({"status": "ready"})
 
     @app.get("/imports/{key}", tags=["operations"])

@@ -44,6 +44,8 @@ class Unavailable(RuntimeError):
 class Subscription(ABC):
     """A member of a consumer group: poll records, commit after their effect is stored."""
 
+    joined: bool = False  # True once the group has given this member its share of the partitions
+
     @abstractmethod
     async def poll(self, max_records: int = 500, timeout: float = 0.2) -> list[Record]: ...
 

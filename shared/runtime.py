@@ -99,6 +99,13 @@ class Runtime:
             loops.append(ConsumerLoop(name, self.log, f"{ns}.{name}.projections", sources, handler, self.dead_letters))
         return loops
 
+    def joining(self) -> list[str]:
+        """Consumer groups this instance follows that have not yet given it its partitions."""
+        waiting = [loop.group for loop in self._loops if not loop.joined]
+        if self.generations is not None:
+            waiting += self.generations.joining()
+        return waiting
+
     def uses_stream_worker(self) -> bool:
         return bool(self.spec.stream_module) and self.settings.backend == "kafka" and (
             self.settings.stream_engine == "faust"

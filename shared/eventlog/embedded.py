@@ -225,6 +225,7 @@ class EmbeddedSubscription(Subscription):
         deadline = time.monotonic() + timeout
         while True:
             await self._refresh_leases()
+            self.joined = True
             marker = await self._log.change_marker()
             records: list[Record] = []
             if marker != self._marker:  # nothing appended since the last empty fetch: skip the queries

@@ -6,7 +6,7 @@ import asyncio
 
 from collections.abc import AsyncIterator, Sequence
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
@@ -214,7 +214,6 @@ class KafkaEventLog(EventLog):
 class KafkaSubscription(Subscription):
     def __init__(self, bootstrap: str, group: str, topics: list[str]) -> None:
         self._consumer = AIOKafkaConsumer(
-            *topics,
             bootstrap_servers=bootstrap,
             group_id=group,
             enable_auto_commit=False,
@@ -225,6 +224,7 @@ class KafkaSubscription(Subscription):
             # candidate), so one instance applies all of a candidate's events when a service is scaled out
             partition_assignment_strategy=(RangePartitionAssignor,),
         )
+        self._consumer.subscribe(topics, listener=_Joining(self))
         self._started = False
         self._bootstrap = bootstrap
 
@@ -257,6 +257,19 @@ class KafkaSubscription(Subscription):
         if self._started:
             self._started = False
             await _bounded(self._consumer.stop(), CONSUMER_STEP_TIMEOUT, "consumer stop")
+
+
+class _Joining(ConsumerRebalanceListener):
+    """Marks the subscription joined at each assignment, even an empty one (more members than partitions)."""
+
+    def __init__(self, subscription: KafkaSubscription) -> None:
+        self._subscription = subscription
+
+    async def on_partitions_revoked(self, revoked) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned) -> None:
+        self._subscription.joined = True
 
 
 async def initialise_group_offsets(bootstrap: str, group: str, topic_names: Sequence[str], partitions: int) -> None:

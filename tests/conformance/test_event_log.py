@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from shared.ports import TopicSpec
 from tests.conftest import unique
 
@@ -66,6 +68,23 @@ async def test_groups_are_independent(event_log):
         subscription = event_log.subscribe(unique("g"), [topic])
         assert len(await _drain(subscription, 4)) == 4
         await subscription.close()
+
+
+async def test_a_member_says_it_has_joined_once_its_group_gave_it_partitions_even_none(event_log):
+    topic, group = await _topic(event_log, partitions=1), unique("g")
+    first = event_log.subscribe(group, [topic])
+    assert not first.joined
+    for _ in range(150):
+        if first.joined:
+            break
+        await first.poll(timeout=0.2)
+    second = event_log.subscribe(group, [topic])  # one partition: one of the two members gets nothing
+    for _ in range(150):
+        if second.joined:
+            break
+        await asyncio.gather(first.poll(timeout=0.2), second.poll(timeout=0.2))
+    await asyncio.gather(first.close(), second.close())
+    assert first.joined and second.joined
 
 
 async def test_read_all_and_end_offsets(event_log):
