@@ -145,6 +145,36 @@ def _channel(address: str, description: str, partitions: int, messages: list[str
     }
 
 
+def _inbound(schemas: _Schemas) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A province's inbound topic: its channel, its message, and the evidence service's reading of it."""
+    from services.evidence import inbound
+
+    commands = {m.NAME: m for m in inbound.inbound_models()}
+    payload = {
+        "type": "object", "additionalProperties": False, "required": ["command", "body"],
+        "properties": {"command": {"type": "string", "enum": list(commands)},
+                       "body": {"oneOf": [schemas.add(name, m.model_json_schema()) for name, m in commands.items()]}},
+    }
+    message = {
+        "name": "InboundCommand",
+        "summary": "A coverage figure from a province's own system, sent by its regional service.",
+        "description": "The province is the topic's; a candidate of another province is parked as outside_scope.",
+        "contentType": "application/json",
+        "headers": {"type": "object", "properties": {inbound.IDEMPOTENCY_HEADER: {
+            "type": "string", "minLength": 8, "maxLength": 100,
+            "description": "the same command sent twice is decided once"}}},
+        "payload": payload,
+        "bindings": _key_binding("the candidate id"),
+    }
+    channel = _channel(f"{{namespace}}.{inbound.INBOUND}.{{province}}", "Where one province's regional service writes "
+                       "(its Kafka user may write here and nowhere else).", 1, ["InboundCommand"])
+    channel["parameters"]["province"] = {"enum": inbound.known_provinces(), "description": "a province id"}
+    operation = {"action": "receive", "channel": {"$ref": "#/channels/evidenceInbound"},
+                 "summary": "Turn each record into the province's command, or park it with the reason.",
+                 "bindings": _group("evidence", inbound.INBOUND)}
+    return channel, message, operation
+
+
 def _group(service: str, role: str) -> dict[str, Any]:
     return {
         "kafka": {
@@ -198,6 +228,7 @@ def document(follows_by_service: dict[str, list[str]] | None = None) -> dict[str
                 "summary": f"{service} projects {source}'s events into its read models.",
                 "bindings": _group(service, "projections"),
             }
+    channels["evidenceInbound"], inbound_message, operations["evidence.readInbound"] = _inbound(schemas)
     return {
         "asyncapi": ASYNCAPI_VERSION,
         "info": {
@@ -221,7 +252,7 @@ def document(follows_by_service: dict[str, list[str]] | None = None) -> dict[str
         "operations": operations,
         "components": {
             "schemas": dict(sorted(schemas.schemas.items())),
-            "messages": {**events, **fixed},
+            "messages": {**events, **fixed, "InboundCommand": inbound_message},
             "parameters": {
                 "namespace": {
                     "default": Settings.model_fields["namespace"].default,

@@ -42,6 +42,7 @@ class ServiceSpec:
     indexes: dict[str, list[str]] = field(default_factory=dict)
     stream_module: str | None = None  # on Kafka, this faust worker does the following instead
     read_models: ReadModels | None = None  # rebuildable projections of the followed topics
+    loops: Callable[[Runtime], list[ConsumerLoop]] = lambda runtime: []  # consumers of the service's own
 
 
 class Runtime:
@@ -97,7 +98,7 @@ class Runtime:
             handler = event_handler(reactions, self.dead_letters)
             sources = [topics.events(ns, s) for s in self.spec.follows]
             loops.append(ConsumerLoop(name, self.log, f"{ns}.{name}.projections", sources, handler, self.dead_letters))
-        return loops
+        return loops + self.spec.loops(self)
 
     def joining(self) -> list[str]:
         """Consumer groups this instance follows that have not yet given it its partitions."""

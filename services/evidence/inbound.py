@@ -16,6 +16,7 @@ other (an outcome, and events when accepted). A record that cannot become a comm
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from shared.envelope import Actor
+from shared.logging import get_logger
 from shared.ports import Record, TopicSpec
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ PROVINCE_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # the reference da
 IDEMPOTENCY_HEADER = "idempotency-key"
 INBOUND_COMMANDS = ("SubmitCoverageFigure", "CorrectCoverageFigure")
 ROLE = "regional-service"
+log = get_logger(__name__)
 PROVINCES_CSV = Path(__file__).resolve().parents[1] / "registration" / "reference" / "kemendagri-2024" / "provinces.csv"
 
 
@@ -66,11 +69,15 @@ class Refused(ValueError):
     """A record that cannot become a command; the message is the dead letter's reason."""
 
 
-def command_of(record: Record):
-    """The command a record carries (validated as the HTTP route validates its body)."""
+def inbound_models() -> tuple:
     from services.evidence.domain import CorrectCoverageFigure, SubmitCoverageFigure
 
-    models = {m.NAME: m for m in (SubmitCoverageFigure, CorrectCoverageFigure)}
+    return SubmitCoverageFigure, CorrectCoverageFigure
+
+
+def command_of(record: Record):
+    """The command a record carries (validated as the HTTP route validates its body)."""
+    models = {m.NAME: m for m in inbound_models()}
     try:
         document = json.loads(record.value)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -127,6 +134,17 @@ class InboundReader:
         await rt.send(command, Actor(id=f"regional-{province}", role=ROLE), command_id, command_id)
 
 
+def inbound_loops(rt: Runtime) -> list[ConsumerLoop]:
+    """The evidence service's reader of the inbound topics its settings name (none, some or all)."""
+    named = rt.settings.inbound_provinces
+    if named == "none":
+        return []
+    provinces = known_provinces() if named == "all" else named.split(",")
+    if unknown := sorted(set(provinces) - set(known_provinces())):
+        raise ValueError(f"PARITRANA_INBOUND_PROVINCES names no province of the reference data: {unknown}")
+    return [inbound_loop(rt, provinces)]
+
+
 def inbound_loop(rt: Runtime, provinces: Iterable[str] | None = None) -> ConsumerLoop:
     """The consumer loop of the inbound topics (created first if missing, one partition each)."""
     from shared.consumer import ConsumerLoop
@@ -136,7 +154,13 @@ def inbound_loop(rt: Runtime, provinces: Iterable[str] | None = None) -> Consume
 
     class InboundLoop(ConsumerLoop):
         async def run(self) -> None:
-            await rt.log.ensure_topics([TopicSpec(name, 1) for name in names])
+            while not self._stopping.is_set():
+                try:
+                    await rt.log.ensure_topics([TopicSpec(name, 1) for name in names])
+                    break
+                except Exception as exc:  # the broker may still be coming up: the loop must not end
+                    log.warning("inbound topics not created yet", error=str(exc)[:200])
+                    await asyncio.sleep(1)
             await super().run()
 
     group = f"{ns}.evidence.{INBOUND}"

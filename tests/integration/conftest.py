@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,10 @@ from paritrana.client import Api
 from paritrana.launcher import Cluster, cluster
 from shared.settings import Settings
 from tests.conftest import unique
+
+# the local broker's SASL/SCRAM listener, where regional services connect with their own users
+SASL_BOOTSTRAP = os.environ.get("PARITRANA_KAFKA_SASL_BOOTSTRAP") or (
+    f"127.0.0.1:{os.environ.get('PARITRANA_KAFKA_SASL_PORT', '29094')}")
 
 
 class Running:

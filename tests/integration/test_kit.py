@@ -20,10 +20,14 @@ from pathlib import Path
 
 import pytest
 
+from paritrana.regional_access import KafkaAdmin, grant
 from paritrana.scenario import CANDIDATES, PROVINCE, advance, appoint_organisers, demo_config, play_demo, publish_results
-from paritrana_kit import decode, events_topic, ranking, verify_chain, verify_event, verify_topic
+from paritrana_kit import (InboundProducer, KafkaCredentials, decode, events_topic, ranking, verify_chain,
+                           verify_event, verify_topic)
 from paritrana_kit.events import evidence
-from tests.integration.conftest import Running, _running
+from services.evidence.domain import SubmitCoverageFigure
+from tests.conftest import unique
+from tests.integration.conftest import SASL_BOOTSTRAP, Running, _running
 
 pytestmark = pytest.mark.infra
 
@@ -48,6 +52,20 @@ def _feed(running: Running, csv: Path, province: str) -> subprocess.CompletedPro
     token = running.api.as_actor(f"dinas-{province}", "regional-service", (province,)).token
     return _example("provincial_feed.py", "--province", province, "--csv", str(csv), "--json",
                     "--evidence-url", running.services.url("evidence"), PARITRANA_TOKEN=token)
+
+
+def _inbound(running: Running, candidate_id: str) -> dict:
+    """The province's service, with a Kafka user of its own, writes one figure to its inbound topic twice."""
+    namespace, user, password = running.settings.namespace, unique("regional-jabar-"), unique("pw-")
+    grant(KafkaAdmin(running.settings.kafka_bootstrap), namespace, PROVINCE, user, password)
+    figure = SubmitCoverageFigure(figure_id=f"inbound-{PERIOD}-{candidate_id}", candidate_id=candidate_id,
+                                  period=PERIOD, workers_eligible=900, workers_enrolled=450, source="SIAPKerja")
+
+    async def send() -> list[tuple[int, int]]:
+        async with InboundProducer(SASL_BOOTSTRAP, namespace, PROVINCE, KafkaCredentials(user, password)) as inbound:
+            return [await inbound.send(figure, key=f"jabar-{PERIOD}-{candidate_id}") for _ in range(2)]
+
+    return {"figure_id": figure.figure_id, "candidate_id": candidate_id, "positions": asyncio.run(send())}
 
 
 def _log(running: Running) -> str | Path:
@@ -79,6 +97,7 @@ def cycle(kafka_running: Running, tmp_path_factory) -> dict:
             feeds["first"] = _feed(kafka_running, csv, PROVINCE)
             feeds["again"] = _feed(kafka_running, csv, PROVINCE)
             feeds["other province"] = _feed(kafka_running, csv, "bali")
+            feeds["inbound"] = _inbound(kafka_running, next(iter(CANDIDATES)))
 
     api = kafka_running.api
     play_demo(api, after_step=after)
@@ -109,6 +128,20 @@ def test_the_feeds_figures_reach_the_evidence_service_once_and_only_for_its_prov
     refused = json.loads(other.stdout)["refused"]
     assert len(refused) == len(FIGURES)
     assert {(r["status"], r["rule"]) for r in refused} == {(403, "outside_scope")}
+
+
+def test_the_evidence_service_takes_the_provinces_inbound_figure_once_as_its_regional_service(kafka_running, cycle):
+    sent = cycle["feeds"]["inbound"]
+    assert len({position for position in sent["positions"]}) == 2  # two records on the topic
+    figure = kafka_running.api.wait_for("evidence", f"/candidates/{sent['candidate_id']}/evidence",
+                                        until=lambda doc: sent["figure_id"] in doc.get("figures", {}))
+    assert figure["figures"][sent["figure_id"]]["figures"]["workers_enrolled"] == 450
+    recorded = [(envelope, event) for envelope, event in (decode(r.value) for r in kafka_running.records(
+        events_topic(kafka_running.settings.namespace, "evidence")))
+        if isinstance(event, evidence.CoverageFigureSubmitted) and event.figure_id == sent["figure_id"]]
+    assert len(recorded) == 1  # the second record carried the same idempotency key
+    [(envelope, _event)] = recorded
+    assert (envelope.actor.id, envelope.actor.role) == (f"regional-{PROVINCE}", "regional-service")
 
 
 def test_the_notifier_sees_its_provinces_publication_and_nomination_with_valid_hashes(kafka_running, cycle, tmp_path):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import secrets
 import socket
 
@@ -42,10 +41,10 @@ from shared.ports import TopicSpec
 from shared.runtime import Runtime
 from shared.settings import Settings
 from tests.conftest import eventually, unique
+from tests.integration.conftest import SASL_BOOTSTRAP
 
 A, B = "jawa-barat", "bali"
-SASL = os.environ.get("PARITRANA_KAFKA_SASL_BOOTSTRAP") or (
-    f"127.0.0.1:{os.environ.get('PARITRANA_KAFKA_SASL_PORT', '29094')}")
+SASL = SASL_BOOTSTRAP
 
 
 def test_a_province_is_granted_the_public_events_its_groups_and_its_own_inbound_topic_only():

@@ -25,6 +25,7 @@ from shared.envelope import Actor, seal
 from shared.runtime import Runtime
 from shared.schemagen import ASYNCAPI, ROOT
 from shared.settings import Settings
+from services.evidence.inbound import known_provinces
 
 VENDOR = Path(__file__).resolve().parent.parent / "vendor" / "asyncapi"
 SPEC_SHA256 = "abe96881dbfaad495ccbb6bd8d3fb43ca18a13b9d7564849ccb66f39d5e5b20f"  # see tests/vendor/asyncapi/SOURCE.md
@@ -123,6 +124,9 @@ def test_conflicting_definitions_are_refused():
 def test_every_topic_is_a_channel_with_its_partitions(doc):
     by_address = {c["address"]: c for c in doc["channels"].values()}
     expected = topics.all_topics(asyncapi.NAMESPACE, Settings.model_fields["partitions"].default)
+    inbound = by_address.pop("{namespace}.inbound.{province}")  # one channel for the provinces' inbound topics
+    assert inbound["bindings"]["kafka"]["partitions"] == 1
+    assert inbound["parameters"]["province"]["enum"] == known_provinces()
     assert sorted(by_address) == sorted(spec.name for spec in expected)
     for spec in expected:
         assert by_address[spec.name]["bindings"]["kafka"]["partitions"] == spec.partitions
@@ -159,6 +163,7 @@ def test_follow_operations_and_groups_match_the_running_consumers(doc, tmp_path)
         if op["action"] == "receive"
     }
     channel_of = {c["address"]: name for name, c in doc["channels"].items()}
+    channel_of |= {f"{asyncapi.NAMESPACE}.inbound.{p}": "evidenceInbound" for p in known_provinces()}
     running = set()
     for service in topics.SERVICES:
         spec = importlib.import_module(f"services.{service}.bootstrap").spec
