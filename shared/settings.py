@@ -27,8 +27,9 @@ class Settings(BaseSettings):
     # was seen to drop a record during a rebalance (see services/ranking/stream.py).
     stream_engine: Literal["consumer", "faust"] = "consumer"
     # The provinces whose inbound topics the evidence service reads: "all" (the reference data's),
-    # "none", or province ids separated by commas.
-    inbound_provinces: str = Field(default="all", pattern=r"^(all|none|[a-z0-9-]+(,[a-z0-9-]+)*)$")
+    # "none", or province ids separated by commas. Unset: all on Kafka, none on the embedded log,
+    # which has no per-province users to keep one province from writing another's topic.
+    inbound_provinces: str | None = Field(default=None, pattern=r"^(all|none|[a-z0-9-]+(,[a-z0-9-]+)*)$")
     # The key bearer tokens are signed with (HS256). No default: without it every request but the
     # operational ones (health, readiness, metrics, docs) is refused with 401.
     jwt_secret: SecretStr | None = Field(default=None, min_length=32)

@@ -136,7 +136,7 @@ class InboundReader:
 
 def inbound_loops(rt: Runtime) -> list[ConsumerLoop]:
     """The evidence service's reader of the inbound topics its settings name (none, some or all)."""
-    named = rt.settings.inbound_provinces
+    named = rt.settings.inbound_provinces or ("all" if rt.settings.backend == "kafka" else "none")
     if named == "none":
         return []
     provinces = known_provinces() if named == "all" else named.split(",")

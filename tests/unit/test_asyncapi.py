@@ -167,7 +167,7 @@ def test_follow_operations_and_groups_match_the_running_consumers(doc, tmp_path)
     running = set()
     for service in topics.SERVICES:
         spec = importlib.import_module(f"services.{service}.bootstrap").spec
-        runtime = Runtime(spec, Settings(data_dir=tmp_path, namespace=asyncapi.NAMESPACE))
+        runtime = Runtime(spec, Settings(data_dir=tmp_path, namespace=asyncapi.NAMESPACE, inbound_provinces="all"))
         running |= {(channel_of[t], loop._group) for loop in runtime._build_loops() for t in loop._topics}
         if runtime.generations is not None:  # the live generation's group (shared/generations.py)
             group = f"{asyncapi.NAMESPACE}.{service}.projections"
