@@ -70,6 +70,9 @@ class GenerationalStore(ReadStore):
     async def insert_if_absent(self, collection: str, doc_id: str, doc: dict[str, Any]) -> bool:
         return await self._base.insert_if_absent(self.name(collection), doc_id, doc)
 
+    async def put_if_version(self, collection: str, doc_id: str, doc: dict[str, Any], expected_version: int) -> bool:
+        return await self._base.put_if_version(self.name(collection), doc_id, doc, expected_version)
+
     async def find(self, collection: str, where=None, sort: Sequence[tuple[str, int]] = (), limit: int = 0):
         return await self._base.find(self.name(collection), where, sort, limit)
 

@@ -112,6 +112,14 @@ class ReadStore(ABC):
         """Create a document unless one with this id exists; True if created."""
 
     @abstractmethod
+    async def put_if_version(self, collection: str, doc_id: str, doc: dict[str, Any], expected_version: int) -> bool:
+        """Replace one document atomically only if its stored `version` field equals `expected_version`
+        (a missing document counts as version 0, so 0 also creates it); True if written.
+
+        Of writers that read the same version, at most one succeeds (not on FerretDB v1: see the Mongo
+        store): a compare-and-set for documents with one writer (the aggregates of `shared.processor`)."""
+
+    @abstractmethod
     async def find(
         self,
         collection: str,

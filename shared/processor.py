@@ -5,6 +5,12 @@ For each command the aggregate document (state, version, last hash, outbox of un
 events and their outcomes) is saved in one write before anything is published; a polled batch
 then publishes its events in one append. A crash anywhere is repaired by redelivery: the
 outbox is published again (same event ids and sequences; readers drop the duplicates).
+
+During a rebalance two instances may briefly both handle a partition. Every write of an aggregate
+document is therefore conditional on the version it was decided from: the instance whose write
+loses has lost the partition, publishes nothing of its batch and raises `LostOwnership`, which the
+consumer loop treats as transient (it subscribes again and resumes from the last commit). What it
+had stored before losing is kept, outbox included: whoever next loads that document publishes it.
 """
 
 from __future__ import annotations
@@ -22,12 +28,16 @@ from shared.commands import Aggregate, CommandMessage, Outcome, Rejected
 from shared.envelope import Envelope, seal
 from shared.logging import bind_correlation, get_logger
 from shared.metrics import COMMANDS, decided, produced
-from shared.ports import EventLog, ReadStore, Record
+from shared.ports import EventLog, ReadStore, Record, Unavailable
 from shared.consumer import DeadLetters, handle_or_park
 
 AGGREGATES = "aggregates"
 OUTCOMES = "outcomes"
 log = get_logger(__name__)
+
+
+class LostOwnership(Unavailable):
+    """Another instance stored the aggregate first: this one no longer owns the command partition."""
 
 
 class _Batch:
@@ -98,7 +108,7 @@ class CommandProcessor:
         envelopes = self._seal(aggregate, message, doc, events)
         for event in events:
             state = aggregate.evolve(state, event)
-        version = doc["version"] + len(events)
+        decided_from, version = doc["version"], doc["version"] + len(events)
         outcome = Outcome(
             command_id=message.command_id,
             status="accepted",
@@ -114,7 +124,9 @@ class CommandProcessor:
             "pending_outcomes": doc["pending_outcomes"] + [outcome],
             "command_offset": record.offset,
         }
-        await self._store.put(AGGREGATES, doc_id, doc)  # durable before anything is published
+        # durable before anything is published, and only if no other instance stored it meanwhile
+        if not await self._store.put_if_version(AGGREGATES, doc_id, doc, decided_from):
+            raise LostOwnership(f"{doc_id} was stored by another instance after version {decided_from}")
         batch.docs[doc_id] = doc
         batch.outcomes[message.command_id] = outcome
         COMMANDS.labels(self._service, message.name, "accepted", "").inc()
@@ -169,7 +181,11 @@ class CommandProcessor:
         for command_id, outcome in batch.outcomes.items():
             await self._store.insert_if_absent(OUTCOMES, command_id, outcome)
         for doc_id, doc in batch.docs.items():
-            await self._store.put(AGGREGATES, doc_id, {**doc, "outbox": [], "pending_outcomes": []})
+            # if this loses, another instance has moved on from this version: it loaded the document,
+            # outbox and all, and published that first; an unconditional put could roll it back
+            await self._store.put_if_version(
+                AGGREGATES, doc_id, {**doc, "outbox": [], "pending_outcomes": []}, doc["version"]
+            )
 
 
 def _rejected(message: CommandMessage, rejection: Rejected) -> dict[str, Any]:

@@ -65,6 +65,18 @@ class MongoReadStore(ReadStore):
         return True
 
     @_unavailable_when_down
+    async def put_if_version(self, collection: str, doc_id: str, doc: dict[str, Any], expected_version: int) -> bool:
+        """Atomic on MongoDB. FerretDB v1 matches the filter, then replaces by _id in a second step,
+        so there two writers that read the same version may both succeed."""
+        try:
+            result = await self._coll(collection).replace_one(
+                {"_id": doc_id, "version": expected_version}, {**doc, "_id": doc_id}, upsert=expected_version == 0
+            )
+        except DuplicateKeyError:  # the upsert found the document stored at another version
+            return False
+        return result.matched_count == 1 or result.upserted_id is not None
+
+    @_unavailable_when_down
     async def find(
         self,
         collection: str,

@@ -1,0 +1,177 @@
+"""Two instances deciding one command partition at once (a consumer-group rebalance): each aggregate
+version is stored by one of them only, the other publishes nothing and steps back (`LostOwnership`),
+and what either had stored is published in the end. Per aggregate, one event per sequence number."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import BaseModel
+
+from shared.commands import Aggregate, CommandBody, CommandMessage
+from shared.consumer import DeadLetters
+from shared.contracts.base import DomainEvent
+from shared.envelope import Actor, Envelope
+from shared.eventlog.embedded import EmbeddedEventLog
+from shared.ports import TopicSpec
+from shared.processor import AGGREGATES, OUTCOMES, CommandProcessor, LostOwnership
+from shared.readstore.embedded import EmbeddedReadStore
+
+NOW = datetime(2024, 2, 20, 9, 0, tzinfo=UTC)
+
+
+class Tally(BaseModel):
+    n: int = 0
+
+
+class Bump(CommandBody):
+    NAME = "Bump"
+    id: str
+    by: int
+
+    def aggregate_id(self) -> str:
+        return self.id
+
+
+class Bumped(DomainEvent):
+    TYPE = "Bumped"
+    by: int
+
+
+class Counter(Aggregate[Tally]):
+    """Its `context` runs after the aggregate is read and before it is stored: the test holds each
+    instance there, so that both have read the same version before either writes."""
+
+    kind = "counter"
+    state_type = Tally
+    commands = [Bump]
+
+    def __init__(self, pause=None) -> None:
+        self.pause = pause
+
+    async def context(self, command: Bump, store):
+        if self.pause is not None:
+            await self.pause(command)
+
+    def decide(self, command: Bump, state: Tally, context) -> list[DomainEvent]:
+        return [Bumped(by=command.by), Bumped(by=command.by)]
+
+    def evolve(self, state: Tally, event: Bumped) -> Tally:
+        return Tally(n=state.n + event.by)
+
+
+@pytest.fixture
+async def event_log(tmp_path):
+    log = EmbeddedEventLog(tmp_path / "events.sqlite")
+    await log.start()
+    await log.ensure_topics([TopicSpec("t.commands", 1), TopicSpec("t.events", 1), TopicSpec("t.dlq", 1)])
+    yield log
+    await log.close()
+
+
+@pytest.fixture
+async def stores(tmp_path):
+    """Two instances' stores: two connections to one SQLite file, as two processes would have."""
+    opened = [EmbeddedReadStore(tmp_path / "store.sqlite") for _ in range(2)]
+    for store in opened:
+        await store.start()
+    yield opened
+    for store in opened:
+        await store.close()
+
+
+def instance(event_log, store, pause=None) -> CommandProcessor:
+    return CommandProcessor(
+        "counting", [Counter(pause)], event_log, store, "t.events", DeadLetters("counting", event_log, "t.dlq"),
+        clock=lambda: NOW, new_id=lambda: uuid.uuid4().hex,
+    )
+
+
+async def send(event_log, counter: str, by: int) -> str:
+    command_id = f"cmd-{uuid.uuid4().hex[:12]}"
+    await event_log.append("t.commands", counter, CommandMessage(
+        command_id=command_id, name="Bump", aggregate_id=counter, actor=Actor(id="o-1", role="organiser"),
+        correlation_id="corr-1", issued_at=NOW - timedelta(seconds=1), body={"id": counter, "by": by},
+    ).model_dump_json().encode())
+    return command_id
+
+
+async def commands(event_log):
+    return [r async for r in event_log.read_all("t.commands")]
+
+
+async def published(event_log) -> dict[str, dict[int, set[str]]]:
+    """Per stream, the event ids published at each sequence number."""
+    seen: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    async for record in event_log.read_all("t.events"):
+        envelope = Envelope.model_validate_json(record.value)
+        seen[envelope.stream][envelope.sequence].add(envelope.event_id)
+    return seen
+
+
+def one_event_per_sequence(seen: dict[str, dict[int, set[str]]], stream: str, versions: int) -> None:
+    assert sorted(seen[stream]) == list(range(1, versions + 1))
+    assert all(len(ids) == 1 for ids in seen[stream].values()), dict(seen[stream])
+
+
+async def test_of_two_instances_deciding_the_same_commands_at_once_one_stores_and_publishes(event_log, stores):
+    for by in (1, 2, 3):
+        await send(event_log, "c-1", by)
+    records = await commands(event_log)
+    both_read = asyncio.Barrier(2)
+
+    async def hold_the_first(command: Bump) -> None:  # both read version 0, then both decide
+        if command.by == 1:
+            await both_read.wait()
+
+    first, second = instance(event_log, stores[0], hold_the_first), instance(event_log, stores[1], hold_the_first)
+    results = await asyncio.gather(first.handle_batch(records), second.handle_batch(records), return_exceptions=True)
+
+    seen = await published(event_log)
+    one_event_per_sequence(seen, "counting/counter/c-1", 6)
+    lost = [r for r in results if isinstance(r, LostOwnership)]
+    assert len(lost) == 1 and results.count(None) == 1, results
+    doc = await stores[0].get(AGGREGATES, "counter/c-1")
+    assert (doc["version"], doc["state"], doc["outbox"]) == (6, {"n": 12}, [])
+
+    loser = (first, second)[results.index(lost[0])]
+    await loser.handle_batch(records)  # the loop subscribes again and resumes from the last commit
+    assert await published(event_log) == seen, "nothing decided again, nothing new published"
+
+
+async def test_what_the_losing_instance_stored_before_losing_is_published_not_lost(event_log, stores):
+    other_id = await send(event_log, "c-other", 5)
+    await send(event_log, "c-1", 1)
+    records = await commands(event_log)
+    stale_read, winner_done = asyncio.Event(), asyncio.Event()
+
+    async def fall_behind_on_c1(command: Bump) -> None:  # c-other is stored; c-1 is read, then waits
+        if command.id == "c-1":
+            stale_read.set()
+            await winner_done.wait()
+
+    stale = instance(event_log, stores[0], fall_behind_on_c1)
+    stale_batch = asyncio.create_task(stale.handle_batch(records))
+    await stale_read.wait()
+    await instance(event_log, stores[1]).handle_batch(records[1:])  # the new owner, given only c-1
+    winner_done.set()
+    with pytest.raises(LostOwnership):
+        await stale_batch
+
+    seen = await published(event_log)
+    assert "counting/counter/c-other" not in seen, "the losing batch publishes nothing"
+    one_event_per_sequence(seen, "counting/counter/c-1", 2)
+    assert (await stores[0].get(AGGREGATES, "counter/c-other"))["outbox"], "kept for whoever loads it next"
+
+    await instance(event_log, stores[0]).handle_batch(records)  # subscribed again: the outbox left is published
+    seen = await published(event_log)
+    one_event_per_sequence(seen, "counting/counter/c-other", 2)
+    one_event_per_sequence(seen, "counting/counter/c-1", 2)
+    assert (await stores[0].get(OUTCOMES, other_id))["status"] == "accepted"
+    for counter, n in (("c-other", 10), ("c-1", 2)):
+        doc = await stores[0].get(AGGREGATES, f"counter/{counter}")
+        assert (doc["version"], doc["state"], doc["outbox"]) == (2, {"n": n}, [])
