@@ -1,9 +1,13 @@
-"""A reproducible (seeded) province-scale cycle, played through the services' HTTP APIs and bulk
-imports like the organisers, committees, assessors and interviewers would: candidates in every
-category (the province, its regencies/cities, a sample of its villages, employers mostly
-micro), coverage figures with arrears, corrections and documents, screening, assessors' scores
-with noise (one of them lenient) and amendments, a conflict of interest, withdrawals, the
-plenary, interviews with a no-show, and publication. `plan` is pure; `play` talks to the APIs.
+"""A reproducible (seeded) cycle, played through the services' HTTP APIs and bulk imports like the
+organisers, committees, assessors and interviewers would: candidates in every category (each
+province, its regencies/cities, a sample of its villages, employers mostly micro), coverage figures
+with arrears, corrections and documents, screening, assessors' scores with noise (one lenient
+assessor per province) and amendments, a conflict of interest per province, withdrawals, the
+plenaries, interviews with a no-show, and publication. `plan` is pure; `play` talks to the APIs.
+
+Scales: `province` (one), `zone` (every province of the province's zone), `national` (all 38, with
+their 514 regencies/cities); villages and employers are sampled per province (`villages`,
+`employers`), each province with a committee and a panel of its own.
 """
 
 from __future__ import annotations
@@ -28,11 +32,21 @@ SECTORS = ("finance", "trade-services", "mining-manufacturing-construction",
            "agriculture-livestock-plantation-fisheries", "education")
 SIZES = (("micro", 0.62), ("small", 0.23), ("medium", 0.1), ("large", 0.05))  # most employers are micro
 ASSESSORS = ("assessor-1", "assessor-2", "assessor-3")
-LENIENT = "assessor-3"
 INTERVIEWERS = ("interviewer-1", "interviewer-2")
 CHAIR, SECRETARY, DATA_OFFICE = "sekda", "kepala-cabang-bpjs", "bpjs-data-office"
+SCALES = ("province", "zone", "national")
 COLUMNS = "candidate_id,category_id,kind,name,province,regency_code,employer_id,sector,size,village_code"
 Progress = Callable[[str, int, int], None]  # stage, done, total
+
+
+def person(role: str, province: str) -> str:
+    """A committee member or panellist of one province's committee (`assessor-1-bali`)."""
+    return f"{role}-{province}"
+
+
+def lenient(province: str) -> str:
+    """The province's assessor who scores well above the rest of the panel."""
+    return person(ASSESSORS[-1], province)
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,7 @@ class Candidate:
     category: str
     kind: str
     name: str
+    province: str
     regency: str = ""
     employer: str = ""
     sector: str = ""
@@ -52,8 +67,8 @@ class Candidate:
     arrears: int = 0
     documented: bool = True
 
-    def csv(self, province: str) -> str:
-        return ",".join([self.id, self.category, self.kind, self.name, province, self.regency, self.employer,
+    def csv(self) -> str:
+        return ",".join([self.id, self.category, self.kind, self.name, self.province, self.regency, self.employer,
                          self.sector, self.size, self.village])
 
 
@@ -61,53 +76,89 @@ class Candidate:
 class Plan:
     seed: int
     cycle_id: str
-    province: str
+    scale: str
+    provinces: list[str]
     candidates: list[Candidate]
     corrected: list[str]
     withdrawn: list[str]
-    conflict: tuple[str, str]
+    conflicts: list[tuple[str, str]]  # (assessor, candidate): one per province
     no_show: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def province(self) -> str:
+        """The first province (the only one at province scale)."""
+        return self.provinces[0]
 
-def plan(seed: int, province: str = "bali", villages: int = 40, employers: int = 150) -> Plan:
+
+def provinces_at(scale: str, province: str) -> list[str]:
+    """The provinces a cycle of this scale covers, around `province` for a zone."""
+    regions = reference.load(reference.DEFAULT_VERSION)
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}: one of {', '.join(SCALES)}")
+    found = regions.province(province)
+    if found is None:
+        raise ValueError(f"unknown province {province!r}: an id of the reference data, like jawa-barat")
+    if scale == "province":
+        return [found.id]
+    if scale == "zone":
+        return regions.zones()[found.zone]
+    return sorted(regions.provinces)
+
+
+def plan(seed: int, province: str = "bali", villages: int = 40, employers: int = 150, scale: str = "province") -> Plan:
     """Everything the simulation will do, decided up front from the seed alone."""
     rng = random.Random(seed)
+    provinces = provinces_at(scale, province)
+    candidates: list[Candidate] = []
+    conflicts: list[tuple[str, str]] = []
+    for where in provinces:
+        own = _province_candidates(rng, where, villages, employers, first_employer=len(candidates))
+        conflicts.append((person(ASSESSORS[1], where), rng.choice([c.id for c in own if c.kind == "business"])))
+        candidates += own
+    ids = [c.id for c in candidates]
+    businesses = [c.id for c in candidates if c.kind == "business"]
+    return Plan(seed, f"sim-{seed}", scale, provinces, candidates,
+                corrected=rng.sample(ids, max(1, len(ids) // 50)),
+                withdrawn=rng.sample(businesses, max(1, len(businesses) // 100)), conflicts=conflicts)
+
+
+def _province_candidates(rng: random.Random, province: str, villages: int, employers: int,
+                         first_employer: int) -> list[Candidate]:
+    """The province itself, its regencies/cities, a sample of its villages and of its employers."""
     regions = reference.load(reference.DEFAULT_VERSION)
     regencies = [r for r in regions.regencies.values() if r.province_id == province]
     codes = {r.code for r in regencies}
     village_rows = [v for v in reference.villages(reference.DEFAULT_VERSION) if v.regency_code in codes]
-    candidates = [_government(rng, province, "province", "province", regions.province(province).name, "")]
-    candidates += [_government(rng, slug(r.name), "regency-city", "regency_city", r.name, r.code) for r in regencies]
+    candidates = [_government(rng, province, province, "province", "province", regions.province(province).name, "")]
+    candidates += [_government(rng, province, slug(r.name), "regency-city", "regency_city", r.name, r.code)
+                   for r in regencies]
     for v in rng.sample(village_rows, min(villages, len(village_rows))):
-        candidates.append(_government(rng, f"desa-{v.code.replace('.', '')}", "village", "village",
+        candidates.append(_government(rng, province, f"desa-{v.code.replace('.', '')}", "village", "village",
                                       f"Desa {v.name}", v.regency_code, village=v.code))
-    candidates += [_employer(rng, n, rng.choice(regencies).code) for n in range(employers)]
-    ids = [c.id for c in candidates]
-    businesses = [c.id for c in candidates if c.kind == "business"]
-    return Plan(seed, f"sim-{seed}", province, candidates, corrected=rng.sample(ids, max(1, len(ids) // 50)),
-                withdrawn=rng.sample(businesses, max(1, len(businesses) // 100)),
-                conflict=(ASSESSORS[1], rng.choice(businesses)))
+    candidates += [_employer(rng, province, first_employer + n, rng.choice(regencies).code) for n in range(employers)]
+    return candidates
 
 
 def slug(name: str) -> str:
     return "-".join(name.lower().replace("/", " ").split())[:60]
 
 
-def _government(rng: random.Random, id_: str, category: str, kind: str, name: str, regency: str,
+def _government(rng: random.Random, province: str, id_: str, category: str, kind: str, name: str, regency: str,
                 village: str = "") -> Candidate:
     eligible = int(rng.lognormvariate(9 if kind != "village" else 4, 0.6)) + 20
-    return Candidate(id_, category, kind, name, regency, village=village, quality=rng.uniform(45, 92),
+    return Candidate(id_, category, kind, name, province, regency, village=village, quality=rng.uniform(45, 92),
                      eligible=eligible, enrolled=int(eligible * rng.betavariate(2.5, 2.5)),
                      documented=rng.random() < 0.85)
 
 
-def _employer(rng: random.Random, n: int, regency: str) -> Candidate:
+def _employer(rng: random.Random, province: str, n: int, regency: str) -> Candidate:
     size = rng.choices([s for s, _ in SIZES], [w for _, w in SIZES])[0]
     sector = rng.choice(SECTORS)
     category = "small-micro" if size in ("micro", "small") else f"business-{sector}"
     eligible = {"micro": 4, "small": 20, "medium": 80, "large": 600}[size] + int(rng.expovariate(1 / 20))
-    return Candidate(f"emp-{n:06d}", category, "business", f"PT Simulasi {n}", regency, employer=f"npp-{n:08d}",
+    return Candidate(f"emp-{n:06d}", category, "business", f"PT Simulasi {n}", province, regency,
+                     employer=f"npp-{n:08d}",
                      sector=sector, size=size, quality=rng.uniform(40, 95), eligible=eligible,
                      enrolled=int(eligible * rng.betavariate(4, 2)),
                      arrears=rng.choice([1, 2, 3]) if rng.random() < 0.06 else 0, documented=rng.random() < 0.7)
@@ -200,8 +251,9 @@ class Simulation:
         self.counts: Counter = Counter()
         self.sent: dict[str, dict[str, set[str]]] = {"scores": {}, "interviews": {}}  # kind -> candidate -> ids
 
-    def as_(self, person: str, role: str) -> Api:
-        return self.api.as_actor(person, role)
+    def as_(self, who: str, role: str, province: str | None = None) -> Api:
+        """Someone's token: a committee's people and panellists are scoped to their province."""
+        return self.api.as_actor(who, role, (province,)) if province else self.api.as_actor(who, role)
 
     def play(self) -> dict:
         stages = [("registration", self.register), ("panel", self.appoint), ("evidence", self.evidence),
@@ -221,7 +273,7 @@ class Simulation:
     def register(self) -> None:
         organiser = self.as_("organiser-1", "organiser")
         organiser.post("registration", "/cycles", self.config.model_dump(mode="json"), key=f"open-{self.plan.cycle_id}")
-        rows = "\n".join([COLUMNS, *(c.csv(self.plan.province) for c in self.plan.candidates)])
+        rows = "\n".join([COLUMNS, *(c.csv() for c in self.plan.candidates)])
         organiser.post_raw("registration", "/candidates/import", rows.encode(), "text/csv",
                            key=f"{self.plan.cycle_id}-candidates", cycle_id=self.plan.cycle_id)
         self.progress("registration", len(self.plan.candidates), len(self.plan.candidates))
@@ -230,25 +282,33 @@ class Simulation:
             self.api.wait_for(service, f"/directory/candidates/{last}", timeout=120)
 
     def appoint(self) -> None:
+        self._each("panel", list(zip(self.plan.provinces, self.plan.conflicts)), self._appoint)
+        cycle = self.plan.cycle_id
+        for province, (assessor, _candidate) in zip(self.plan.provinces, self.plan.conflicts):
+            self.api.wait_for("scoring", f"/directory/panellists/{cycle}/{assessor}", until=lambda p: p["conflicts"])
+            self.api.wait_for("ranking", f"/directory/panellists/{cycle}/{person(CHAIR, province)}")
+            for interviewer in INTERVIEWERS:
+                self.api.wait_for("interview", f"/directory/panellists/{cycle}/{person(interviewer, province)}")
+
+    def _appoint(self, item: tuple[str, tuple[str, str]]) -> None:
+        """The province's committee (chair, secretary), its panel, and its assessor's conflict."""
+        province, (assessor, candidate) = item
         organiser, cycle = self.as_("organiser-1", "organiser"), self.plan.cycle_id
         categories = [c.id for c in self.config.categories]
-        for person, role in ((CHAIR, "chair"), (SECRETARY, "secretary")):
+        for role, title in ((CHAIR, "chair"), (SECRETARY, "secretary")):
+            member = person(role, province)
             organiser.post("registration", "/committee-members", {
-                "person_id": person, "name": person, "cycle_id": cycle, "committee": self.plan.province,
-                "role": role, "represents": role}, key=f"{cycle}-{person}")
+                "person_id": member, "name": member, "cycle_id": cycle, "committee": province,
+                "role": title, "represents": title}, key=f"{cycle}-{member}")
         people = [(p, "assessor") for p in ASSESSORS] + [(p, "interviewer") for p in INTERVIEWERS]
-        for person, duty in people:
+        for role, duty in people:
+            member = person(role, province)
             organiser.post("registration", "/panellists", {
-                "person_id": person, "name": person, "cycle_id": cycle, "duty": duty,
-                "province": self.plan.province, "category_ids": categories}, key=f"{cycle}-{person}")
-        person, candidate = self.plan.conflict
-        organiser.post("registration", "/conflicts", {"person_id": person, "cycle_id": cycle,
+                "person_id": member, "name": member, "cycle_id": cycle, "duty": duty,
+                "province": province, "category_ids": categories}, key=f"{cycle}-{member}")
+        organiser.post("registration", "/conflicts", {"person_id": assessor, "cycle_id": cycle,
                                                       "candidate_id": candidate, "nature": "employed_by"},
-                       key=f"{cycle}-conflict-{person}-{candidate}")
-        self.api.wait_for("scoring", f"/directory/panellists/{cycle}/{person}", until=lambda p: p["conflicts"])
-        self.api.wait_for("ranking", f"/directory/panellists/{cycle}/{CHAIR}")
-        for interviewer in INTERVIEWERS:
-            self.api.wait_for("interview", f"/directory/panellists/{cycle}/{interviewer}")
+                       key=f"{cycle}-conflict-{assessor}-{candidate}")
 
     def evidence(self) -> None:
         officer = self.as_(DATA_OFFICE, "regional-service")
@@ -257,8 +317,8 @@ class Simulation:
                  for c in self.plan.candidates]
         officer.post_raw("evidence", "/coverage-figures/import", "\n".join(rows).encode(), "text/csv",
                          key=f"{self.plan.cycle_id}-figures")
-        secretary = self.as_(SECRETARY, "committee-secretary")
-        self._each("evidence", self.plan.candidates, lambda c: self._verify(secretary, officer, c))
+        secretaries = {p: self.as_(person(SECRETARY, p), "committee-secretary", p) for p in self.plan.provinces}
+        self._each("evidence", self.plan.candidates, lambda c: self._verify(secretaries[c.province], officer, c))
 
     def _verify(self, secretary: Api, officer: Api, c: Candidate) -> None:
         figure = f"cov-{c.id}"
@@ -312,13 +372,14 @@ class Simulation:
     def _score_candidate(self, c: Candidate) -> None:
         rubric = self.config.category(c.category).rubric
         for indicator in (i for i in rubric.indicators if i.method == "judged"):
-            for assessor in ASSESSORS:
-                if (assessor, c.id) == self.plan.conflict:
+            for assessor in (person(a, c.province) for a in ASSESSORS):
+                if (assessor, c.id) in self.plan.conflicts:
                     continue
                 score_id = f"s{self.counts['scores']:07d}"
                 body = {"score_id": score_id, "candidate_id": c.id, "indicator_id": indicator.id,
                         "assessor_id": assessor, "evidence": [self._figure(c)], **self._value(indicator, c, assessor)}
-                self.as_(assessor, "assessor").post("scoring", "/scores", body, key=f"{self.plan.cycle_id}-{score_id}")
+                self.as_(assessor, "assessor", c.province).post("scoring", "/scores", body,
+                                                                key=f"{self.plan.cycle_id}-{score_id}")
                 self.sent["scores"].setdefault(c.id, set()).add(score_id)
                 self.counts["scores"] += 1
                 if self.rng.random() < 0.04:
@@ -328,7 +389,7 @@ class Simulation:
         return f"cov-{c.id}-2" if c.id in self.plan.corrected else f"cov-{c.id}"
 
     def _value(self, indicator, c: Candidate, assessor: str) -> dict:
-        bias = 18 if assessor == LENIENT else 0  # well past the analytics' 10-point offset from the panel
+        bias = 18 if assessor == lenient(c.province) else 0  # well past the analytics' 10-point offset from the panel
 
         def seen() -> float:
             return round(max(0, min(100, self.rng.gauss(c.quality + bias, 6))), 1)
@@ -340,13 +401,16 @@ class Simulation:
     def _amend(self, assessor: str, c: Candidate, score_id: str, indicator) -> None:
         body = {"score_id": f"{score_id}-a", "candidate_id": c.id, "supersedes": score_id, "assessor_id": assessor,
                 "reason": "second reading of the supporting documents", **self._value(indicator, c, assessor)}
-        self.as_(assessor, "assessor").post("scoring", "/amendments", body, key=f"{self.plan.cycle_id}-{score_id}-a")
+        self.as_(assessor, "assessor", c.province).post("scoring", "/amendments", body,
+                                                        key=f"{self.plan.cycle_id}-{score_id}-a")
         self.sent["scores"][c.id].add(body["score_id"])
         self.counts["amendments"] += 1
 
     def _boards(self):
-        for category in self.config.categories:
-            yield category, f"/leaderboards/{self.plan.cycle_id}/{category.id}/provinces/{self.plan.province}"
+        """(province, category, its provincial leaderboard's path), for every province and category."""
+        for province in self.plan.provinces:
+            for category in self.config.categories:
+                yield province, category, f"/leaderboards/{self.plan.cycle_id}/{category.id}/provinces/{province}"
 
     def _ranking_has_seen(self, kind: str) -> None:
         """Wait until ranking's standings hold every score (or interview score) accepted so far: a board
@@ -358,49 +422,51 @@ class Simulation:
     def plenary(self) -> None:
         advance(self.api, self.plan.cycle_id, "plenary")
         self._ranking_has_seen("scores")
-        chair = self.as_(CHAIR, "committee-chair")
-        self.shortlisted: dict[str, list[str]] = {}
+        self.shortlisted: dict[tuple[str, str], list[str]] = {}  # (province, category) -> candidates
         boards = list(self._boards())
-        for done, (category, path) in enumerate(boards, start=1):
-            expected = len([c for c in self.eligible if c.category == category.id and c.id not in self.plan.withdrawn])
+        for done, (province, category, path) in enumerate(boards, start=1):
+            chair = person(CHAIR, province)
+            expected = len([c for c in self.eligible if (c.province, c.category) == (province, category.id)
+                            and c.id not in self.plan.withdrawn])
             board = self.api.wait_for("ranking", path, timeout=120,
                                       until=lambda b, n=expected: len(b["ranked"]) + len(b["incomplete"]) >= n)
             top = [r["candidate_id"] for r in board["ranked"][: category.rubric.shortlist_size]]
-            chair.post("ranking", "/shortlists", {
-                "cycle_id": self.plan.cycle_id, "category_id": category.id, "province": self.plan.province,
-                "shortlisted": top, "decided_by": CHAIR}, key=f"{self.plan.cycle_id}-plenary-{category.id}")
-            self.shortlisted[category.id] = top
+            self.as_(chair, "committee-chair", province).post("ranking", "/shortlists", {
+                "cycle_id": self.plan.cycle_id, "category_id": category.id, "province": province,
+                "shortlisted": top, "decided_by": chair}, key=f"{self.plan.cycle_id}-plenary-{province}-{category.id}")
+            self.shortlisted[province, category.id] = top
             self.progress("plenary", done, len(boards))
         self.counts["shortlisted"] = sum(len(v) for v in self.shortlisted.values())
 
     def interview(self) -> None:
         advance(self.api, self.plan.cycle_id, "interview")
-        interviewed = [(category, c) for category, ids in self.shortlisted.items() for c in ids
+        interviewed = [(category, c) for (_province, category), ids in self.shortlisted.items() for c in ids
                        if self.config.category(category).rubric.has_interview()]
         if interviewed:
             self.plan.no_show = interviewed[-1][1]
-        for category in self.shortlisted:
-            self.api.wait_for("interview", f"/shortlists/{self.plan.cycle_id}/{category}/provinces/{self.plan.province}")
+        for province, category in self.shortlisted:
+            self.api.wait_for("interview", f"/shortlists/{self.plan.cycle_id}/{category}/provinces/{province}")
         self._each("interview", interviewed, self._interview)
 
     def _interview(self, item: tuple[str, str]) -> None:
         category, candidate_id = item
         c = next(x for x in self.plan.candidates if x.id == candidate_id)
-        secretary = self.as_(SECRETARY, "committee-secretary")
+        secretary = self.as_(person(SECRETARY, c.province), "committee-secretary", c.province)
+        panel = [person(p, c.province) for p in INTERVIEWERS]
         principal = {"name": "Chief executive", "position": "CEO"} if c.kind == "business" else {
             "name": "Regional head", "position": "regional head"}
         secretary.post("interview", "/interviews", {
-            "candidate_id": c.id, "scheduled_for": "2025-02-14T09:00:00+08:00", "panel": list(INTERVIEWERS),
+            "candidate_id": c.id, "scheduled_for": "2025-02-14T09:00:00+08:00", "panel": panel,
             "principal": principal}, key=f"{self.plan.cycle_id}-iv-{c.id}")
         if c.id == self.plan.no_show:
             secretary.post("interview", "/no-shows", {"candidate_id": c.id, "reason": "did not come"},
                            key=f"{self.plan.cycle_id}-no-show-{c.id}")
             return
         indicator = self.config.category(category).rubric.indicator("interview")
-        for interviewer in INTERVIEWERS:
+        for interviewer in panel:
             body = {"score_id": f"i-{c.id}-{interviewer}"[:64], "candidate_id": c.id, "interviewer_id": interviewer,
                     "indicator_id": "interview", **self._value(indicator, c, interviewer)}
-            self.as_(interviewer, "interviewer").post("interview", "/interview-scores", body,
+            self.as_(interviewer, "interviewer", c.province).post("interview", "/interview-scores", body,
                                                      key=f"{self.plan.cycle_id}-{body['score_id']}")
             self.sent["interviews"].setdefault(c.id, set()).add(body["score_id"])
             self.counts["interview scores"] += 1
@@ -410,15 +476,15 @@ class Simulation:
         self._ranking_has_seen("interviews")
         if self.plan.no_show is not None:
             self.api.wait_for("ranking", f"/standings/{self.plan.no_show}", timeout=120, until=lambda s: "no_show" in s)
-        chair = self.as_(CHAIR, "committee-chair")
-        for category, path in self._boards():
-            if not self.shortlisted.get(category.id):
+        for province, category, path in self._boards():
+            if not self.shortlisted.get((province, category.id)):
                 continue
+            chair = person(CHAIR, province)
             try:
                 self.api.wait_for("ranking", path, timeout=60, until=lambda b: not b["incomplete"])
-                chair.post("ranking", "/publications", {
-                    "cycle_id": self.plan.cycle_id, "category_id": category.id, "province": self.plan.province,
-                    "published_by": CHAIR}, key=f"{self.plan.cycle_id}-publish-{category.id}")
+                self.as_(chair, "committee-chair", province).post("ranking", "/publications", {
+                    "cycle_id": self.plan.cycle_id, "category_id": category.id, "province": province,
+                    "published_by": chair}, key=f"{self.plan.cycle_id}-publish-{province}-{category.id}")
                 self.counts["published boards"] += 1
             except ApiError as refused:
                 self.counts[f"unpublished: {refused.response.json()['detail']['rule']}"] += 1
@@ -427,14 +493,16 @@ class Simulation:
 
     def summary(self) -> dict:
         verified = self.as_("auditor-1", "auditor").get("ranking", "/audit/verify")
-        return {"cycle_id": self.plan.cycle_id, "seed": self.plan.seed, "candidates": len(self.plan.candidates),
+        return {"cycle_id": self.plan.cycle_id, "seed": self.plan.seed, "scale": self.plan.scale,
+                "provinces": len(self.plan.provinces), "candidates": len(self.plan.candidates),
                 "by_category": dict(Counter(c.category for c in self.plan.candidates)),
                 "counts": dict(self.counts), "seconds_per_stage": self.plan.timings,
                 "events_per_topic": verified["topics"], "chains_intact": verified["intact"]}
 
 
 
-def run_cluster(seed: int, villages: int, employers: int, progress: Progress) -> dict:
+def run_cluster(seed: int, villages: int, employers: int, progress: Progress, scale: str = "province",
+                province: str = "bali") -> dict:
     """Start the five services (PARITRANA_BACKEND decides which backend), play the plan, stop them."""
     import tempfile
     from pathlib import Path
@@ -447,12 +515,14 @@ def run_cluster(seed: int, villages: int, employers: int, progress: Progress) ->
     services.start()
     try:
         api = Api(services.urls(), "organiser-1", "organiser", services.jwt_secret)
-        return Simulation(api, plan(seed, villages=villages, employers=employers), progress).play()
+        the_plan = plan(seed, province, villages=villages, employers=employers, scale=scale)
+        return Simulation(api, the_plan, progress).play()
     finally:
         services.stop()
 
 
-def main(seed: int = 1, villages: int = 40, employers: int = 150) -> None:
+def main(seed: int = 1, villages: int = 40, employers: int = 150, scale: str = "province",
+         province: str = "bali") -> None:
     import json
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -470,11 +540,12 @@ def main(seed: int = 1, villages: int = 40, employers: int = 150) -> None:
             speed = bar.tasks[task].speed
             bar.update(task, rate=f"{speed:6.1f}/s" if speed else "")
 
-        summary = run_cluster(seed, villages, employers, progress)
+        summary = run_cluster(seed, villages, employers, progress, scale, province)
     print(json.dumps(summary, indent=2))
 
 
 if __name__ == "__main__":
     import sys
 
-    main(*(int(a) for a in sys.argv[1:4]))
+    numbers, words = sys.argv[1:4], sys.argv[4:6]  # seed villages employers [scale [province]]
+    main(*(int(a) for a in numbers), *words)

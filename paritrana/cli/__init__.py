@@ -15,7 +15,7 @@
     paritrana proof CYCLE CATEGORY PROVINCE EVENT_ID          verified here; exit 1 when it is not
     paritrana dlq list SERVICE | replay SERVICE PARTITION OFFSET   (any service; exit 1 parked again)
     paritrana token PERSON --role ROLE [--province P]         (needs PARITRANA_JWT_SECRET)
-    paritrana simulate [--seed N --villages N --employers N]  a seeded province cycle, services of its own
+    paritrana simulate [--scale province|zone|national]  a seeded cycle, services of its own
 
 Every command but `token` sends PARITRANA_TOKEN as its bearer token, and every read command
 takes `--json`. Service URLs: `--registration-url`, `--ranking-url` (or PARITRANA_<SERVICE>_URL;

@@ -1,4 +1,5 @@
-"""`paritrana simulate`: a seeded province cycle played through a cluster of its own (make simulate)."""
+"""`paritrana simulate`: a seeded cycle (a province, a zone or the nation) played through a cluster of
+its own (make simulate)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,18 @@ import typer
 
 
 def simulate(seed: Annotated[int, typer.Option(help="the same seed plays the same cycle")] = 1,
-             villages: Annotated[int, typer.Option(help="village candidates sampled from the reference data")] = 40,
-             employers: Annotated[int, typer.Option(help="employer candidates, most of them micro")] = 150):
-    """Start the five services (PARITRANA_BACKEND picks the backend), play a seeded province cycle
-    through their APIs with progress bars, and print the summary: events per topic, candidates per
-    stage, seconds per stage."""
+             villages: Annotated[int, typer.Option(help="village candidates per province, sampled from the "
+                                                        "reference data")] = 40,
+             employers: Annotated[int, typer.Option(help="employer candidates per province, most of them micro")] = 150,
+             scale: Annotated[str, typer.Option(help="province, zone (the province's zone) or national (all 38)")]
+             = "province",
+             province: Annotated[str, typer.Option(help="the province (or, for a zone, one of its provinces)")]
+             = "bali"):
+    """Start the five services (PARITRANA_BACKEND picks the backend), play a seeded cycle through
+    their APIs with progress bars, and print the summary: events per topic, candidates per stage,
+    seconds per stage."""
     from paritrana import simulate as simulation
 
-    simulation.main(seed, villages, employers)
+    if scale not in simulation.SCALES:
+        raise typer.BadParameter(f"one of {', '.join(simulation.SCALES)}", param_hint="--scale")
+    simulation.main(seed, villages, employers, scale, province)

@@ -85,7 +85,8 @@ def board_digest(api: RetryingApi, simulation: Simulation, expected: str | None,
     (projections are eventually consistent) or the time is up."""
     deadline = time.monotonic() + timeout
     while True:
-        boards = {category.id: api.get("ranking", path) for category, path in simulation._boards()}
+        boards = {"/".join([*where, category.id]): api.get("ranking", path)  # where: the province, if given
+                  for *where, category, path in simulation._boards()}
         digest = _sha256(boards)
         if expected is None or digest == expected or time.monotonic() > deadline:
             return digest
