@@ -73,6 +73,12 @@ class GenerationalStore(ReadStore):
     async def put_if_version(self, collection: str, doc_id: str, doc: dict[str, Any], expected_version: int) -> bool:
         return await self._base.put_if_version(self.name(collection), doc_id, doc, expected_version)
 
+    async def get_many(self, collection: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return await self._base.get_many(self.name(collection), ids)
+
+    async def put_many(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+        await self._base.put_many([(self.name(c), doc_id, doc) for c, doc_id, doc in items])
+
     async def find(self, collection: str, where=None, sort: Sequence[tuple[str, int]] = (), limit: int = 0):
         return await self._base.find(self.name(collection), where, sort, limit)
 
@@ -87,29 +93,12 @@ class GenerationalStore(ReadStore):
 
 
 async def get_many(store: ReadStore, collection: str, ids: list[str]) -> dict[str, View]:
-    """Documents by id: in one query where the store can (embedded), else one `get` each."""
-    if isinstance(store, GenerationalStore):
-        return await get_many(store._base, store.name(collection), ids)
-    if hasattr(store, "get_many"):
-        return await store.get_many(collection, ids)
-    found: dict[str, View] = {}
-    for doc_id in ids:  # one at a time, as the per-event path did: FerretDB v1 was seen to stall otherwise
-        doc = await store.get(collection, doc_id)
-        if doc is not None:
-            found[doc_id] = doc
-    return found
+    return await store.get_many(collection, ids)
 
 
 async def put_many(store: ReadStore, items: list[tuple[str, str, View]]) -> None:
-    """Replace (or create) documents (collection, id, doc): one transaction on the embedded store,
-    else one `put` each (still once per document and batch, not once per event)."""
-    if isinstance(store, GenerationalStore):
-        await put_many(store._base, [(store.name(c), doc_id, doc) for c, doc_id, doc in items])
-    elif hasattr(store, "put_many"):
-        await store.put_many(items)
-    else:
-        for collection, doc_id, doc in items:
-            await store.put(collection, doc_id, doc)
+    """Once per document and batch, not once per event."""
+    await store.put_many(items)
 
 
 def _progress_id(generation: int, topic: str, partition: int) -> str:

@@ -111,6 +111,21 @@ class ReadStore(ABC):
     async def insert_if_absent(self, collection: str, doc_id: str, doc: dict[str, Any]) -> bool:
         """Create a document unless one with this id exists; True if created."""
 
+    async def get_many(self, collection: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The documents with these ids that exist, by id. One `get` each unless a store does better
+        (FerretDB v1 was seen to stall on large `$in` queries, so the Mongo store keeps this)."""
+        found: dict[str, dict[str, Any]] = {}
+        for doc_id in ids:
+            if (doc := await self.get(collection, doc_id)) is not None:
+                found[doc_id] = doc
+        return found
+
+    async def put_many(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+        """Replace (or create) documents given as (collection, id, doc); one `put` each unless a store
+        does better (the embedded store: one transaction)."""
+        for collection, doc_id, doc in items:
+            await self.put(collection, doc_id, doc)
+
     @abstractmethod
     async def put_if_version(self, collection: str, doc_id: str, doc: dict[str, Any], expected_version: int) -> bool:
         """Replace one document atomically only if its stored `version` field equals `expected_version`

@@ -29,6 +29,16 @@ async def test_insert_if_absent(read_store):
     assert (await read_store.get("c", "k"))["v"] == 1
 
 
+async def test_many_at_once_is_the_same_as_one_by_one(read_store):
+    await read_store.put_many([("c", f"m-{n}", {"n": n}) for n in range(600)] + [("d", "m-0", DOC)])
+    found = await read_store.get_many("c", [f"m-{n}" for n in range(0, 700, 7)])
+    assert found == {f"m-{n}": {"n": n, "_id": f"m-{n}"} for n in range(0, 600, 7)}  # missing ids are left out
+    await read_store.put_many([("c", "m-7", {"n": "replaced"})])
+    assert await read_store.get("c", "m-7") == {"n": "replaced", "_id": "m-7"}
+    assert await read_store.get_many("d", ["m-0"]) == {"m-0": {**DOC, "_id": "m-0"}}
+    assert await read_store.get_many("c", []) == {}
+
+
 async def test_find_filters_sorts_and_limits(read_store):
     rows = [("d", "x", 3, 1.0), ("a", "x", 3, 2.0), ("c", "x", 5, 0.5), ("b", "y", 9, 9.0), ("e", "x", 1, 7.0)]
     for doc_id, group, rank, score in rows:
