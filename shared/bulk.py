@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -158,6 +159,77 @@ async def run_import(
         "accepted_by_an_earlier_try": len(validation.done_before),
         "refused_at_decision": refused,
     }
+
+
+class LineFedFile(ABC):
+    """A CSV file checked line by line as it streams in (villages, membership data): the header must
+    name `columns` (any order; other columns are ignored), each row must have the header's width,
+    and `check` judges each row's values of `columns`. Bad rows are reported by their `key_column`
+    (the first `max_reported`; all are counted)."""
+
+    columns: tuple[str, ...]
+    key_column: str
+    rows_called: str  # "village rows": for the message about a file with none
+    max_reported = MAX_REPORTED
+
+    def __init__(self) -> None:
+        self._wanted: list[int] | None = None
+        self._width = 0
+        self.line = 0
+        self.rejected: list[dict[str, Any]] = []
+        self.rejected_total = 0
+
+    @property
+    @abstractmethod
+    def accepted(self) -> int:
+        """Rows that passed."""
+
+    @abstractmethod
+    def check(self, values: list[str]) -> None:
+        """Judge one row (its values of `columns`, stripped): keep it, or `reject` it."""
+
+    def feed(self, line: str) -> None:
+        self.line += 1
+        if not line.strip():
+            return
+        values = csv_values(line)
+        if isinstance(values, str):
+            self.reject(None, "malformed_row", values)
+        elif self._wanted is None:
+            self._read_header([value.strip() for value in values])
+        elif len(values) != self._width:
+            self.reject(None, "malformed_row", f"{len(values)} values for {self._width} columns")
+        else:
+            self.check([values[i].strip() for i in self._wanted])
+
+    def finish(self) -> None:
+        """Raise BadFile for a file without a header or without a single row."""
+        if self._wanted is None:
+            raise BadFile(f"the file is empty: expected the header {','.join(self.columns)}")
+        if not self.accepted and not self.rejected_total:
+            raise BadFile(f"the file has a header but no {self.rows_called}")
+
+    def reject(self, key: str | None, rule: str, reason: str) -> None:
+        self.rejected_total += 1
+        if len(self.rejected) < self.max_reported:
+            self.rejected.append({"line": self.line, self.key_column: key, "rule": rule, "reason": reason})
+
+    def _read_header(self, header: list[str]) -> None:
+        missing = [c for c in self.columns if c not in header]
+        if missing:
+            raise BadFile(f"the header lacks the columns {', '.join(missing)}")
+        self._wanted, self._width = [header.index(c) for c in self.columns], len(header)
+
+
+def csv_values(line: str) -> list[str] | str:
+    """One line's values, or why it is not a CSV row."""
+    line = line.removesuffix("\r")
+    if '"' not in line and "\r" not in line:  # the usual row: nothing quoted, so no csv machinery
+        return line.split(",")
+    try:
+        return next(csv.reader([line]))
+    except csv.Error as exc:  # e.g. a carriage return inside a field
+        return f"not a CSV row: {exc}"
 
 
 class RowsRejected(ValueError):

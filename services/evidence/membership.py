@@ -8,15 +8,13 @@ screening once the eligible employers are registered."""
 
 from __future__ import annotations
 
-import csv
 import heapq
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
-from shared.bulk import BadFile
+from shared.bulk import LineFedFile, csv_values
 from shared.contracts.cycle_config import Category, CycleConfig
 from shared.contracts.evidence import CategoryScreening, RegionMembership
 
@@ -25,7 +23,6 @@ COLUMNS = ("employer_id", "name", "sector", "size", "province", "regency_code",
 SIZES = frozenset({"micro", "small", "medium", "large"})
 CANDIDATE_COLUMNS = ("candidate_id", "category_id", "kind", "name", "province", "regency_code",
                      "employer_id", "sector", "size")
-MAX_REPORTED = 1000  # rejected rows listed in a report; all are counted
 EMPLOYER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,40}$")  # BPJS's registration number (NPP)
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 REGENCY_CODE = re.compile(r"^\d{2}\.\d{2}$")
@@ -95,18 +92,20 @@ class _Region:
                                 in_arrears=self.in_arrears)
 
 
-class MembershipFile:
+class MembershipFile(LineFedFile):
     """Checks a membership CSV fed line by line: each row on its own, no employer twice. Keeps the
-    totals per province and a report of the bad rows (the first MAX_REPORTED; all are counted)."""
+    totals per province and a report of the bad rows."""
+
+    columns, key_column, rows_called = COLUMNS, "employer_id", "employer rows"
 
     def __init__(self) -> None:
-        self._columns: list[int] | None = None
-        self._width = 0
+        super().__init__()
         self._seen: set[str] = set()
         self._regions: dict[str, _Region] = {}
-        self.line = 0
-        self.rejected: list[dict[str, Any]] = []
-        self.rejected_total = 0
+
+    @property
+    def accepted(self) -> int:
+        return len(self._seen)
 
     @property
     def employers(self) -> int:
@@ -115,65 +114,23 @@ class MembershipFile:
     def by_province(self) -> dict[str, RegionMembership]:
         return {province: region.summary() for province, region in sorted(self._regions.items())}
 
-    def feed(self, line: str) -> None:
-        self.line += 1
-        if not line.strip():
-            return
-        values = _values(line)
-        if values is None:
-            self._reject(None, "malformed_row", "not a CSV row")
-        elif self._columns is None:
-            self._read_header(values)
-        elif len(values) != self._width:
-            self._reject(None, "malformed_row", f"{len(values)} values for {self._width} columns")
-        else:
-            self._check([values[i].strip() for i in self._columns])
-
-    def finish(self) -> None:
-        """Raise BadFile for a file without a header or without a single row."""
-        if self._columns is None:
-            raise BadFile(f"the file is empty: expected the header {','.join(COLUMNS)}")
-        if not self._seen and not self.rejected_total:
-            raise BadFile("the file has a header but no employer rows")
-
-    def _read_header(self, values: list[str]) -> None:
-        header = [value.strip() for value in values]
-        missing = [c for c in COLUMNS if c not in header]
-        if missing:
-            raise BadFile(f"the header lacks the columns {', '.join(missing)}")
-        self._columns, self._width = [header.index(c) for c in COLUMNS], len(header)
-
-    def _check(self, values: list[str]) -> None:
+    def check(self, values: list[str]) -> None:
         found = employer_of(values)
         if isinstance(found, tuple):
-            self._reject(values[0], *found)
+            self.reject(values[0], *found)
         elif found.employer_id in self._seen:
-            self._reject(found.employer_id, "duplicate_in_file", f"employer {found.employer_id} appears twice")
+            self.reject(found.employer_id, "duplicate_in_file", f"employer {found.employer_id} appears twice")
         else:
             self._seen.add(found.employer_id)
             self._regions.setdefault(found.province, _Region()).add(found)
-
-    def _reject(self, employer_id: str | None, rule: str, reason: str) -> None:
-        self.rejected_total += 1
-        if len(self.rejected) < MAX_REPORTED:
-            self.rejected.append({"line": self.line, "employer_id": employer_id, "rule": rule, "reason": reason})
-
-
-def _values(line: str) -> list[str] | None:
-    if '"' not in line:  # the usual row: no quoting, so no csv machinery
-        return line.rstrip("\r").split(",")
-    try:
-        return next(csv.reader([line]))
-    except csv.Error:  # e.g. a carriage return or NUL inside a field
-        return None
 
 
 def employers(lines: Iterable[str]) -> Iterator[Employer]:
     """The employers of a stored snapshot (checked when it was imported)."""
     columns: list[int] | None = None
     for line in lines:
-        values = _values(line.rstrip("\n"))
-        if not values or not line.strip():
+        values = csv_values(line.rstrip("\n"))
+        if isinstance(values, str) or not line.strip():
             continue
         if columns is None:
             header = [v.strip() for v in values]

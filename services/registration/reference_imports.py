@@ -10,20 +10,18 @@ may pin an imported version and its village candidates are checked against its v
 
 from __future__ import annotations
 
-import csv
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
 from pydantic import BaseModel, Field
 
 from services.registration import reference
 from services.registration.reference import ReferenceData, Regency
 from shared.blobs import BlobStore, Corrupted
-from shared.bulk import BadFile
+from shared.bulk import LineFedFile
 from shared.commands import Aggregate, CommandBody, Rejected
 from shared.contracts.base import Id
 from shared.contracts.registration import ReferenceDataImported
@@ -33,7 +31,6 @@ from shared.settings import Settings
 
 KIND = "reference-data"
 MAX_FILE_BYTES = 64 * 1024 * 1024  # the shipped villages file is 2.5 MB
-MAX_REPORTED = 1000  # rejected rows listed in a report; all are counted
 
 
 class ImportVillages(CommandBody):
@@ -95,50 +92,23 @@ async def is_known(store, version: str) -> bool:
 
 # checking a villages file -----------------------------------------------------------------------
 
-class VillageFile:
+class VillageFile(LineFedFile):
     """Checks a villages CSV (columns code, regency_code, name) fed line by line: each row on its own
     (`reference.village_problem`), its regency in the base, no code twice. Keeps the villages of
-    the good rows and a report of the bad ones (the first MAX_REPORTED; all are counted)."""
+    the good rows and a report of the bad ones."""
+
+    columns, key_column, rows_called = tuple(reference.VILLAGE_COLUMNS), "code", "village rows"
 
     def __init__(self, regencies: Mapping[str, Regency] | None) -> None:
+        super().__init__()
         self._regencies = regencies  # None: a stored file, checked when it was imported
-        self._columns: list[int] | None = None
-        self._width = 0
-        self.line = 0
         self.names: dict[str, str] = {}
-        self.rejected: list[dict[str, Any]] = []
-        self.rejected_total = 0
 
-    def feed(self, line: str) -> None:
-        self.line += 1
-        if not line.strip():
-            return
-        try:
-            values = next(csv.reader([line]))
-        except csv.Error as exc:  # e.g. a carriage return or NUL inside a field
-            self._reject(None, "malformed_row", str(exc))
-            return
-        if self._columns is None:
-            self._read_header([value.strip() for value in values])
-        elif len(values) != self._width:
-            self._reject(None, "malformed_row", f"{len(values)} values for {self._width} columns")
-        else:
-            self._check([values[i].strip() for i in self._columns])
+    @property
+    def accepted(self) -> int:
+        return len(self.names)
 
-    def finish(self) -> None:
-        """Raise BadFile for a file without a header or without a single row."""
-        if self._columns is None:
-            raise BadFile("the file is empty: expected the header code,regency_code,name")
-        if not self.names and not self.rejected_total:
-            raise BadFile("the file has a header but no village rows")
-
-    def _read_header(self, header: list[str]) -> None:
-        missing = [c for c in reference.VILLAGE_COLUMNS if c not in header]
-        if missing:
-            raise BadFile(f"the header lacks the columns {', '.join(missing)}")
-        self._columns, self._width = [header.index(c) for c in reference.VILLAGE_COLUMNS], len(header)
-
-    def _check(self, row: list[str]) -> None:
+    def check(self, row: list[str]) -> None:
         code, regency_code, name = row
         problem = reference.village_problem(row)
         if problem is None and self._regencies is not None and regency_code not in self._regencies:
@@ -146,14 +116,9 @@ class VillageFile:
         if problem is None and code in self.names:
             problem = "duplicate_in_file", f"village {code} appears twice"
         if problem is not None:
-            self._reject(code, *problem)
+            self.reject(code, *problem)
             return
         self.names[code] = name
-
-    def _reject(self, code: str | None, rule: str, reason: str) -> None:
-        self.rejected_total += 1
-        if len(self.rejected) < MAX_REPORTED:
-            self.rejected.append({"line": self.line, "code": code, "rule": rule, "reason": reason})
 
 
 # resolving a version ----------------------------------------------------------------------------

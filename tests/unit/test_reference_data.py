@@ -295,7 +295,7 @@ def test_a_line_the_csv_reader_cannot_take_is_a_malformed_row():
 
 
 def test_the_report_lists_the_first_rows_and_counts_them_all(monkeypatch):
-    monkeypatch.setattr(reference_imports, "MAX_REPORTED", 2)
+    monkeypatch.setattr(reference_imports.VillageFile, "max_reported", 2)
     check = _check("code,regency_code,name\n" + "".join(f"99.99.01.{n:04d},99.99,X\n" for n in range(5)))
     assert [r["line"] for r in check.rejected] == [2, 3]
     assert check.rejected_total == 5 and check.names == {}
