@@ -15,7 +15,8 @@ from fastapi import HTTPException, Request
 
 from shared.auth import Principal, Unauthenticated, read_token
 
-Scope = Literal["any", "candidate", "province", "national", "self"]
+# "own provinces": a read answered for the caller's provinces only (`answered_provinces`)
+Scope = Literal["any", "candidate", "province", "national", "self", "own provinces"]
 
 N, A = "organiser", "auditor"
 CH, CS, AS, IV = "committee-chair", "committee-secretary", "assessor", "interviewer"
@@ -117,9 +118,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/panellist-exclusions"): _rule(N),
     ("GET", "/analytics/{cycle_id}/panellists"): _rule(N, A),
     ("GET", "/cycles"): _rule(EVERYONE),
-    # a province's committee is answered for its own provinces only (the route keeps to them)
-    ("GET", "/progress/{cycle_id}"): _rule(N, A, CH, CS),
-    ("GET", "/coverage/{cycle_id}/provinces"): _rule(N, A, CH, CS),
+    ("GET", "/progress/{cycle_id}"): _rule(N, A, CH, CS, scope="own provinces"),
+    ("GET", "/coverage/{cycle_id}/provinces"): _rule(N, A, CH, CS, scope="own provinces"),
     ("GET", "/publications/{cycle_id}/{category_id}/provinces/{province}/proof-leaves"): _rule(EVERYONE),
     ("GET", "/publications/{cycle_id}/{category_id}/provinces/{province}/proofs/{event_id}"): _rule(EVERYONE),
     # every service
@@ -168,6 +168,18 @@ async def authorize(request: Request) -> None:
     await _check_scope(request, principal, rule, body)
     _check_identity(principal, body)
     request.state.principal = principal
+    if rule.scope == "own provinces":
+        national = principal.role in (N, A) or principal.covers(None)  # covers(None): every province
+        request.state.answered_provinces = None if national else sorted(set(principal.provinces))
+
+
+def answered_provinces(request: Request) -> list[str] | None:
+    """The provinces a read whose rule is scoped "own provinces" is answered for (None: every one).
+    A route without that rule has none to ask for: it would answer more than its rule allows."""
+    try:
+        return request.state.answered_provinces
+    except AttributeError:
+        raise RuntimeError(f"{request.url.path} has no 'own provinces' access rule") from None
 
 
 async def _body(request: Request) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from services.ranking.progress import PROGRESS, count_coverage, count_progress, totals
-from shared.auth import ALL_PROVINCES
+from shared.access import answered_provinces
 from shared.board_status import BOARD_STATUS
 from shared.directory import CYCLES
 from shared.http import runtime
@@ -21,14 +21,6 @@ from shared.shortlists import SHORTLISTS
 
 Rt = Annotated[Runtime, Depends(runtime)]
 CategoryId = Annotated[str | None, Query(max_length=200, description="one category only")]
-
-
-def _scope(request: Request) -> list[str] | None:
-    """The provinces the caller is answered for; None: every province."""
-    who = request.state.principal
-    if who.role in ("organiser", "auditor") or ALL_PROVINCES in who.provinces:
-        return None
-    return sorted(set(who.provinces))
 
 
 async def _find(store: ReadStore, collection: str, where: dict[str, Any], provinces: list[str] | None) -> list[dict]:
@@ -69,7 +61,7 @@ def progress_routes() -> APIRouter:
         assessor, shortlisted, interviewed, and categories published; a provincial role sees its
         own provinces (each listed, even at zero), organisers and auditors every province."""
         cycle = await _cycle(rt, cycle_id)
-        scope = _scope(request)
+        scope = answered_provinces(request)
         where = {"cycle_id": cycle_id, **({"category_id": category_id} if category_id else {})}
         candidates = await _find(rt.store, PROGRESS, where, scope)
         shortlists = await _find(rt.store, SHORTLISTS, where, scope)
@@ -83,7 +75,7 @@ def progress_routes() -> APIRouter:
         """Per province: workers enrolled of workers eligible, summed over the province's candidates,
         each by its latest verified coverage figure (one rejected since no longer counts)."""
         cycle = await _cycle(rt, cycle_id)
-        scope = _scope(request)
+        scope = answered_provinces(request)
         where = {"cycle_id": cycle_id, **({"category_id": category_id} if category_id else {})}
         per_province = count_coverage(await _find(rt.store, PROGRESS, where, scope), scope)
         return {**cycle, "category_id": category_id, "scope": "all" if scope is None else scope,
