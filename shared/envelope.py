@@ -41,14 +41,44 @@ class Envelope(BaseModel):
     hash: str
 
     def expected_hash(self) -> str:
-        return chain_hash(self.model_dump(mode="json", exclude={"hash"}))
+        # chain_hash(self.model_dump(mode="json", exclude={"hash"})), without the layers between: the
+        # serializer model_dump calls (with model_dump's arguments), and the encoder canonical_json
+        # builds, kept (a fresh dump holds no cycle for its check to find)
+        fields = self.__pydantic_serializer__.to_python(self, mode="json", exclude={"hash"}, warnings=True)
+        return hashlib.sha256(_ACYCLIC(fields).encode()).hexdigest()
 
     def hash_is_valid(self) -> bool:
         return self.hash == self.expected_hash()
 
 
+# what json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False) builds on every
+# call, built once (an encoder keeps no state between calls)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+# the same for a fresh dump of a model, which holds no cycle to look for
+_ACYCLIC = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
+# and refusing NaN and the infinities (ValueError) instead of writing them
+_FINITE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False,
+                           allow_nan=False).encode
+
+
 def canonical_json(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL(value).encode()
+
+
+def parsed_hash_is_valid(envelope: Envelope) -> bool:
+    """`envelope.hash_is_valid()` for an envelope parsed from JSON, whose payload holds nothing but
+    what JSON gives (dicts with string keys, lists, strings, ints, floats, booleans, None), without
+    dumping the payload: the JSON dump of such a payload is the payload itself, but for a NaN or
+    an infinity (written null), so the payload is encoded as it is unless it holds one of those,
+    and then the hash is checked the one way, over the full dump."""
+    fields = envelope.__pydantic_serializer__.to_python(envelope, mode="json", exclude={"hash", "payload"},
+                                                        warnings=True)
+    fields["payload"] = envelope.payload
+    try:
+        text = _FINITE(fields)
+    except ValueError:  # a NaN or an infinity somewhere in the payload
+        return envelope.hash_is_valid()
+    return envelope.hash == hashlib.sha256(text.encode()).hexdigest()
 
 
 def chain_hash(fields: dict[str, Any]) -> str:

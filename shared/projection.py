@@ -38,11 +38,16 @@ class Projection:
 
 def apply_once(projection: Projection, doc: View, envelope: Envelope, event: DomainEvent) -> View | None:
     """The document after the event, or None when the event was applied already."""
-    seen = doc.get("_seen", {})
-    if seen.get(envelope.stream, 0) >= envelope.sequence:
+    seen = doc.get("_seen", _EMPTY)
+    stream, sequence = envelope.stream, envelope.sequence
+    if seen.get(stream, 0) >= sequence:
         return None
-    view = projection.apply({k: v for k, v in doc.items() if k not in BOOKKEEPING}, envelope, event)
-    return {**view, "_seen": {**seen, envelope.stream: envelope.sequence}}
+    given = dict(doc)  # the document without its bookkeeping (a document's keys are strings)
+    for key in BOOKKEEPING:
+        if key in given:
+            del given[key]
+    view = projection.apply(given, envelope, event)
+    return {**view, "_seen": {**seen, stream: sequence}}
 
 
 class ProjectionReaction:
@@ -69,7 +74,6 @@ def project(projection: Projection, store: ReadStore) -> Reaction:
 
 
 _MISSING = object()
-_PLAIN = (str, int, float, bool)
 
 
 def _stored(value: Any, before: Any = _MISSING) -> Any:
@@ -79,18 +83,27 @@ def _stored(value: Any, before: Any = _MISSING) -> Any:
     `before` is the document the projection was given (already in stored form): projections are
     pure, so whatever they return unchanged from it is the same object and is not walked again;
     only what they built is (a new score, a new trail entry), and only what JSON would change
-    is converted, through JSON itself (which also raises where the store would)."""
+    is converted, through JSON itself (which also raises where the store would).
+
+    Plain scalars (str, int, float, bool, None: returned as they are) are passed over in place
+    rather than through a call each, and a dict or list holding nothing else is returned as it is
+    after one look at the types it holds: that is most of a document."""
     if value is before:
         return value
     kind = type(value)
-    if kind in _PLAIN or value is None:
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
         return value
     if kind is dict:
-        if not all(type(key) is str for key in value):
+        if not _STRING.issuperset(map(type, value)):  # a key that is not a string
             return json.loads(json.dumps(value))
-        previous = before if type(before) is dict else {}
+        if _SCALARS.issuperset(map(type, value.values())):  # nothing but scalars in it
+            return value
+        previous = before if type(before) is dict else _EMPTY
         changed: dict | None = None
         for key, item in value.items():
+            plain = type(item)
+            if plain is str or plain is int or plain is float or plain is bool or item is None:
+                continue
             old = previous.get(key, _MISSING)
             if item is old:
                 continue
@@ -100,10 +113,26 @@ def _stored(value: Any, before: Any = _MISSING) -> Any:
                 changed[key] = stored
         return value if changed is None else changed
     if kind is list:
-        kept = {id(item) for item in before} if type(before) is list else set()
-        items = [item if id(item) in kept else _stored(item) for item in value]
-        return value if all(a is b for a, b in zip(items, value)) else items
+        if _SCALARS.issuperset(map(type, value)):
+            return value
+        kept = {id(item) for item in before} if type(before) is list else _NONE_KEPT
+        items: list | None = None
+        for index, item in enumerate(value):
+            plain = type(item)
+            if plain is str or plain is int or plain is float or plain is bool or item is None or id(item) in kept:
+                continue
+            stored = _stored(item)
+            if stored is not item:
+                items = list(value) if items is None else items
+                items[index] = stored
+        return value if items is None else items
     return json.loads(json.dumps(value))
+
+
+_EMPTY: dict = {}  # read only
+_NONE_KEPT: frozenset = frozenset()
+_STRING = frozenset({str})
+_SCALARS = frozenset({str, int, float, bool, type(None)})  # exactly these types, not their subclasses
 
 
 Decoded = tuple[Envelope, DomainEvent]
@@ -118,17 +147,25 @@ async def apply_batch(
     from that projection on (as when the per-event handler fails there); the errors are returned
     by the event's index so that the caller can park the record."""
     wanted: dict[tuple[int, str], set[str]] = {}
-    plans: list[list[tuple[ProjectionReaction, str | None]] | Exception] = []
+    # per event, in the reactions' order: (reaction, (store id, collection, doc id)) for each
+    # document the event touches, and (None, exception) if a doc_id raised
+    plans: list[list[tuple[ProjectionReaction | None, Any]]] = []
+    doc_ids = [(reaction, reaction.projection.doc_id) for reaction in reactions]
     for envelope, event in events:
-        plan: list[tuple[ProjectionReaction, str | None]] = []
+        plan: list[tuple[ProjectionReaction | None, Any]] = []
         try:
-            for reaction in reactions:
-                doc_id = reaction.projection.doc_id(envelope, event)
-                plan.append((reaction, doc_id))
-                if doc_id is not None:
-                    wanted.setdefault((id(reaction.store), reaction.projection.collection), set()).add(doc_id)
-        except Exception as exc:  # doc_id failed at reaction len(plan): apply those before it only
-            plan.append((None, exc))  # type: ignore[arg-type]
+            for reaction, doc_id_of in doc_ids:
+                doc_id = doc_id_of(envelope, event)
+                if doc_id is None:
+                    continue
+                key = (id(reaction.store), reaction.projection.collection)
+                plan.append((reaction, (*key, doc_id)))
+                ids = wanted.get(key)
+                if ids is None:
+                    ids = wanted[key] = set()
+                ids.add(doc_id)
+        except Exception as exc:  # a doc_id failed: apply the documents of the reactions before it only
+            plan.append((None, exc))
         plans.append(plan)
     stores = {id(r.store): r.store for r in reactions}
     docs: dict[tuple[int, str, str], View] = {}
@@ -139,17 +176,15 @@ async def apply_batch(
     dirty: set[tuple[int, str, str]] = set()
     failures: dict[int, Exception] = {}
     for index, ((envelope, event), plan) in enumerate(zip(events, plans)):
-        for reaction, doc_id in plan:
+        for reaction, slot in plan:
             if reaction is None:
-                failures[index] = doc_id  # type: ignore[assignment]
+                failures[index] = slot
                 break
-            if doc_id is None:
-                continue
-            slot = (id(reaction.store), reaction.projection.collection, doc_id)
             try:
-                updated = apply_once(reaction.projection, docs[slot], envelope, event)
+                doc = docs[slot]
+                updated = apply_once(reaction.projection, doc, envelope, event)
                 if updated is not None:
-                    docs[slot] = _stored(updated, docs[slot])
+                    docs[slot] = _stored(updated, doc)
                     dirty.add(slot)
             except Exception as exc:
                 failures[index] = exc
