@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 
 from pymongo.errors import PyMongoError
@@ -74,8 +73,7 @@ class ConsumerLoop:
                 log.exception("consumer failed; subscribing again from the last commit")
                 await asyncio.sleep(1)
             finally:
-                with contextlib.suppress(Exception):
-                    await subscription.close()
+                await _close(subscription)
         self.lag.clear()
 
     async def _consume(self, subscription) -> None:
@@ -95,6 +93,21 @@ class ConsumerLoop:
 
     def stop(self) -> None:
         self._stopping.set()
+
+
+async def _close(subscription) -> None:
+    """Close a subscription, whatever its client raises: a cancellation that is not this task's own
+    (aiokafka 0.14's consumer was seen to raise one from stop() while its broker was down) must not
+    end the loop, which subscribes again and resumes from its last commit."""
+    try:
+        await subscription.close()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+        log.warning("consumer close cancelled inside its client")
+    except Exception as exc:
+        log.warning("consumer not closed cleanly", error=str(exc)[:200])
 
 
 async def handle_or_park(service: str, handler: Handler, record: Record, dead_letters: DeadLetters) -> None:

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
-from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    KafkaConnectionError,
+    KafkaError,
+    LeaderNotAvailableError,
+    NotLeaderForPartitionError,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    TopicAlreadyExistsError,
+    UnknownProducerId,
+)
 from aiokafka.structs import OffsetAndMetadata
 
 from shared.logging import get_logger
@@ -27,14 +37,48 @@ CONSUMER_STEP_TIMEOUT = 30.0  # a consumer's start, poll, commit or stop past th
 async def _bounded(awaitable, seconds: float, what: str):
     """Await at most `seconds`, then `Unavailable`. Unlike `asyncio.wait_for` this does not wait for the
     cancelled call to finish: after a broker restart some of aiokafka's waits were seen not to end, and
-    a consumer loop or a request must not hang on one (the call is cancelled and left behind)."""
+    a consumer loop or a request must not hang on one (the call is cancelled and left behind).
+
+    A call that aiokafka itself cancelled is `Unavailable` too, not a `CancelledError`: after a broker
+    restart `AIOKafkaConsumer.stop()` was seen to end so (its fetcher cancels a fetch task that waits
+    out its retry back-off and awaits it unguarded), and a `CancelledError` passes every `except
+    Exception` of the callers: the consumer loop of a service ended silently, and its commands were
+    never decided again."""
     task = asyncio.ensure_future(awaitable)
-    done, _pending = await asyncio.wait({task}, timeout=seconds)
+    try:
+        done, _pending = await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:  # ours (the service is stopping): the call goes with it
+        task.cancel()
+        task.add_done_callback(_retrieved)
+        raise
     if not done:
         task.cancel()
-        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # retrieved, so not logged as lost
+        task.add_done_callback(_retrieved)  # retrieved, so not logged as lost
         raise Unavailable(f"{what}: no answer from Kafka within {seconds:.0f}s")
+    if task.cancelled():
+        raise Unavailable(f"{what}: cancelled inside aiokafka")
     return task.result()
+
+
+def _retrieved(task: asyncio.Future) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
+# Errors after which aiokafka's idempotent producer sends nothing more (its sender task ended on them),
+# and the errors of a batch it dropped after giving it a sequence number (the next batch of its
+# partition is then out of order for the broker, which is fatal).
+_FATAL_PRODUCER_ERRORS = (OutOfOrderSequenceNumber, ProducerFenced, UnknownProducerId, InvalidProducerEpoch)
+_SEQUENCE_GAP_ERRORS = (LeaderNotAvailableError, NotLeaderForPartitionError)
+
+
+def _producer_broken(producer: AIOKafkaProducer, error: BaseException) -> bool:
+    """Whether `producer` can send no more, or will fail on its next batch: it failed with a fatal
+    error, dropped a batch with a sequence number, or its sender task ended."""
+    if isinstance(error, _FATAL_PRODUCER_ERRORS + _SEQUENCE_GAP_ERRORS):
+        return True
+    sender = getattr(getattr(producer, "_sender", None), "sender_task", None)  # aiokafka 0.14's internals
+    return sender is not None and sender.done()
 
 
 def _headers(raw: Sequence[tuple[str, bytes]] | None) -> dict[str, str]:
@@ -57,8 +101,12 @@ class KafkaEventLog(EventLog):
         self._bootstrap = bootstrap
         self._client_id = client_id
         self._producer: AIOKafkaProducer | None = None
+        self._renewing = asyncio.Lock()
 
     async def start(self) -> None:
+        self._producer = await self._new_producer()
+
+    async def _new_producer(self) -> AIOKafkaProducer:
         producer = AIOKafkaProducer(
             bootstrap_servers=self._bootstrap,
             client_id=self._client_id,
@@ -72,12 +120,55 @@ class KafkaEventLog(EventLog):
         except KafkaError as exc:
             await producer.stop()
             raise Unavailable(f"Kafka at {self._bootstrap} unreachable: {exc}") from exc
-        self._producer = producer
+        except asyncio.CancelledError:  # a start cut short (see _renew) leaves no sender behind
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            raise
+        return producer
 
     async def close(self) -> None:
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
+
+    async def _send(self, what: str, seconds: float, send):
+        """Run `send(producer)` within `seconds`; a failure is `Unavailable`, and a producer that can
+        send no more is replaced first.
+
+        aiokafka 0.14's idempotent producer gives a batch its sequence number when it leaves the
+        accumulator, and fails a batch whose partition has had no leader for longer than the request
+        timeout (a single broker that stops sets every leader to none) without giving the number back.
+        The broker then answers the next batch of that partition OutOfOrderSequenceNumber, which
+        aiokafka takes as fatal: its sender task ends and every later send fails with it, so after a
+        broker restart the service could append nothing until it was restarted (aio-libs/aiokafka#1017).
+        aiokafka cannot bump the producer's epoch (KIP-360) as the Java client does, so a new producer
+        (a new producer id, its sequences from zero) takes the broken one's place, already when the
+        dropped batch's own send fails (LeaderNotAvailableError, NotLeaderForPartitionError). Records
+        the old one may still have written are duplicates that the readers drop by event id."""
+        producer = self._producer
+        if producer is None:
+            raise RuntimeError("event log not started")
+        try:
+            return await _bounded(send(producer), seconds, what)
+        except (KafkaError, TimeoutError, Unavailable) as exc:
+            if _producer_broken(producer, exc):
+                await self._renew(producer, exc)
+            if isinstance(exc, Unavailable):
+                raise
+            raise Unavailable(f"{what} failed: {exc!r}") from exc
+
+    async def _renew(self, broken: AIOKafkaProducer, reason: BaseException) -> None:
+        async with self._renewing:
+            if self._producer is not broken:
+                return  # another append renewed it already
+            try:
+                self._producer = await _bounded(self._new_producer(), APPEND_TIMEOUT, "producer start")
+            except Unavailable as exc:  # Kafka not back yet: the next append tries again
+                log.warning("Kafka producer not renewed", reason=repr(reason)[:200], error=str(exc)[:200])
+                return
+            log.warning("Kafka producer renewed: the previous one could send no more", reason=repr(reason)[:200])
+        with contextlib.suppress(Exception):
+            await _bounded(broken.stop(), CONSUMER_STEP_TIMEOUT, "broken producer stop")
 
     async def _partitions(self, topic: str) -> list[TopicPartition]:
         """The topic's partitions (the producer waits for metadata of a just-created topic)."""
@@ -121,27 +212,18 @@ class KafkaEventLog(EventLog):
     async def append(
         self, topic: str, key: str, value: bytes, headers: dict[str, str] | None = None
     ) -> tuple[int, int]:
-        if self._producer is None:
-            raise RuntimeError("event log not started")
-        try:
-            meta = await _bounded(self._producer.send_and_wait(
-                topic,
-                value=value,
-                key=key.encode(),
-                headers=[(k, v.encode()) for k, v in (headers or {}).items()],
-            ), APPEND_TIMEOUT, f"append to {topic}")
-        except (KafkaError, TimeoutError) as exc:
-            raise Unavailable(f"append to {topic} failed: {exc!r}") from exc
+        meta = await self._send(f"append to {topic}", APPEND_TIMEOUT, lambda producer: producer.send_and_wait(
+            topic,
+            value=value,
+            key=key.encode(),
+            headers=[(k, v.encode()) for k, v in (headers or {}).items()],
+        ))
         return meta.partition, meta.offset
 
     async def append_many(
         self, topic: str, items: Sequence[tuple[str, bytes, dict[str, str] | None]]
     ) -> list[tuple[int, int]]:
-        if self._producer is None:
-            raise RuntimeError("event log not started")
-        producer = self._producer
-
-        async def send_all():
+        async def send_all(producer: AIOKafkaProducer):
             # sent in order, so the idempotent producer keeps per-key order; awaited together
             futures = [
                 await producer.send(
@@ -151,10 +233,7 @@ class KafkaEventLog(EventLog):
             ]
             return [await f for f in futures]
 
-        try:
-            metas = await _bounded(send_all(), APPEND_TIMEOUT + len(items) / 1000, f"append to {topic}")
-        except (KafkaError, TimeoutError) as exc:
-            raise Unavailable(f"append to {topic} failed: {exc!r}") from exc
+        metas = await self._send(f"append to {topic}", APPEND_TIMEOUT + len(items) / 1000, send_all)
         return [(m.partition, m.offset) for m in metas]
 
     def subscribe(self, group: str, topics: Sequence[str]) -> Subscription:
@@ -198,7 +277,9 @@ class KafkaEventLog(EventLog):
         except KafkaError as exc:
             raise Unavailable(f"end offsets from Kafka at {self._bootstrap}: {exc}") from exc
         finally:
-            await consumer.stop()
+            # quietly: a CancelledError of aiokafka's own would pass the lag tracker's `except Exception`
+            # and end the consumer loop that measures its lag
+            await _stop_quietly(consumer)
 
     async def ping(self) -> None:
         admin = self._admin()
@@ -226,13 +307,23 @@ class KafkaSubscription(Subscription):
         )
         self._consumer.subscribe(topics, listener=_Joining(self))
         self._started = False
+        self._to_stop = False  # a start was tried: stop the consumer even if the start failed or timed out
         self._bootstrap = bootstrap
 
     async def poll(self, max_records: int = 500, timeout: float = 0.2) -> list[Record]:
         """Kafka's errors become `Unavailable`, so the consumer loop waits and subscribes again
         (resuming from its last commit) instead of ending."""
         if not self._started:
-            await _bounded(_started(self._consumer, self._bootstrap), CONSUMER_STEP_TIMEOUT, "consumer start")
+            self._to_stop = True
+            try:
+                await _bounded(_started(self._consumer, self._bootstrap), CONSUMER_STEP_TIMEOUT, "consumer start")
+            except Unavailable:
+                # A start cut short (no assignment within the time) leaves the consumer's group
+                # coordinator running: a member that holds partitions but is never polled, so their
+                # records would wait for its max.poll.interval (5 minutes). Stop it now.
+                with contextlib.suppress(Unavailable):
+                    await self.close()
+                raise
             self._started = True
         try:
             batches = await _bounded(self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=max_records),
@@ -254,9 +345,9 @@ class KafkaSubscription(Subscription):
                 raise Unavailable(f"commit to Kafka at {self._bootstrap}: {exc}") from exc
 
     async def close(self) -> None:
-        if self._started:
-            self._started = False
-            await _bounded(self._consumer.stop(), CONSUMER_STEP_TIMEOUT, "consumer stop")
+        if self._to_stop:
+            self._started = self._to_stop = False
+            await _stop_consumer(self._consumer, self._bootstrap)
 
 
 class _Joining(ConsumerRebalanceListener):
@@ -304,12 +395,27 @@ async def _started(consumer: AIOKafkaConsumer, bootstrap: str) -> None:
 
 
 async def _stop_quietly(consumer: AIOKafkaConsumer) -> None:
-    """Stop a group-less consumer. aiokafka 0.14 may raise the CancelledError of its own
-    offset-reset task from stop() soon after assign(); only a cancellation of ours goes on."""
+    """Stop a group-less consumer (of read_all and of end offsets). aiokafka 0.14 may raise the
+    CancelledError of its own offset-reset task from stop() soon after assign(); only a cancellation
+    of ours goes on."""
     try:
         await consumer.stop()
     except asyncio.CancelledError:
         task = asyncio.current_task()
         if task is not None and task.cancelling():
             raise
-        log.warning("read_all consumer stopped with aiokafka's own cancellation")
+        log.warning("group-less consumer stopped with aiokafka's own cancellation")
+
+
+async def _stop_consumer(consumer: AIOKafkaConsumer, bootstrap: str) -> None:
+    """Stop a group consumer within `CONSUMER_STEP_TIMEOUT`; a stop that fails or does not end is
+    `Unavailable` after its connections are closed, so that it leaves no task behind that keeps
+    asking the broker for metadata."""
+    try:
+        await _bounded(consumer.stop(), CONSUMER_STEP_TIMEOUT, "consumer stop")
+    except (Unavailable, KafkaError) as exc:
+        client = getattr(consumer, "_client", None)  # aiokafka 0.14: stop() closes it last
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await _bounded(client.close(), 5, "consumer connections close")
+        raise Unavailable(f"consumer of Kafka at {bootstrap} not stopped cleanly: {exc}") from exc
