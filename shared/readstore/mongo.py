@@ -12,6 +12,7 @@ from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeou
 from shared.ports import ReadStore, Unavailable
 
 SERVER_SELECTION_MS = 5000  # how long an operation waits for an unreachable server before Unavailable
+SOCKET_TIMEOUT_MS = 30_000  # and for the answer of a server that took the request (a hung one: Unavailable)
 
 
 def _unavailable_when_down(method):
@@ -36,7 +37,8 @@ class MongoReadStore(ReadStore):
         self._client: AsyncMongoClient | None = None
 
     async def start(self) -> None:
-        self._client = AsyncMongoClient(self._url, serverSelectionTimeoutMS=SERVER_SELECTION_MS, tz_aware=True)
+        self._client = AsyncMongoClient(self._url, serverSelectionTimeoutMS=SERVER_SELECTION_MS,
+                                        socketTimeoutMS=SOCKET_TIMEOUT_MS, tz_aware=True)
 
     async def close(self) -> None:
         if self._client is not None:
