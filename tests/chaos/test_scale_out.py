@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,10 @@ def two_of_each(env: dict[str, str], log_dir: Path) -> Cluster:
     first = cluster(env, log_dir)
     for name in SERVICES:
         one = first.services[name]
-        first.services[f"{name}{SECOND}"] = ServiceProcess(f"{name}{SECOND}", free_port(), one.env,
-                                                           log_dir / f"{name}{SECOND}.log")
+        port = free_port()
+        first.services[f"{name}{SECOND}"] = ServiceProcess(
+            f"{name}{SECOND}", port, one.env, log_dir / f"{name}{SECOND}.log",
+            command=[sys.executable, "-m", "shared.serve", name, "--port", str(port)])
     return TwoOfEach(first.services, first.jwt_secret)
 
 
