@@ -144,9 +144,18 @@ def publish_results(api: Api, cycle_id: str, publication: int = 1, category: str
 
 
 def _nominated(status: dict) -> bool:
-    """The nominations of the latest publication have arrived too (they are events of their own)."""
+    """The nominations of the latest publication have all arrived too (they are events of their own,
+    and the read store may show a batch's documents one by one): every nomination of the board,
+    withdrawn ones included, carries the latest publication's digest, and one is nominated."""
     digest = status["publications"][-1]["leaderboard_digest"]
-    return any(n["nominated"] and n["leaderboard_digest"] == digest for n in status["nominations"])
+    nominations = status["nominations"]
+    return all(_decided_by(n) == digest for n in nominations) and any(n["nominated"] for n in nominations)
+
+
+def _decided_by(nomination: dict) -> str | None:
+    """The digest of the publication that last nominated or withdrew it."""
+    withdrawal = None if nomination["nominated"] else nomination.get("withdrawal")
+    return (withdrawal or nomination)["leaderboard_digest"]
 
 
 def settle_shortlist(api: Api, cycle_id: str, shortlisted: list[str], reasons: dict | None = None,
