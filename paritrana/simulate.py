@@ -110,10 +110,16 @@ def plan(seed: int, province: str = "bali", villages: int = 40, employers: int =
     """Everything the simulation will do, decided up front from the seed alone."""
     rng = random.Random(seed)
     provinces = provinces_at(scale, province)
+    regions = reference.load(reference.DEFAULT_VERSION)
+    wanted = {r.code for r in regions.regencies.values() if r.province_id in provinces}
+    village_rows: dict[str, list] = {}  # regency code -> its villages, in code order; the file read once
+    for v in reference.villages(reference.DEFAULT_VERSION):
+        if v.regency_code in wanted:
+            village_rows.setdefault(v.regency_code, []).append(v)
     candidates: list[Candidate] = []
     conflicts: list[tuple[str, str]] = []
     for where in provinces:
-        own = _province_candidates(rng, where, villages, employers, first_employer=len(candidates))
+        own = _province_candidates(rng, where, village_rows, villages, employers, first_employer=len(candidates))
         conflicts.append((person(ASSESSORS[1], where), rng.choice([c.id for c in own if c.kind == "business"])))
         candidates += own
     ids = [c.id for c in candidates]
@@ -123,13 +129,13 @@ def plan(seed: int, province: str = "bali", villages: int = 40, employers: int =
                 withdrawn=rng.sample(businesses, max(1, len(businesses) // 100)), conflicts=conflicts)
 
 
-def _province_candidates(rng: random.Random, province: str, villages: int, employers: int,
-                         first_employer: int) -> list[Candidate]:
+def _province_candidates(rng: random.Random, province: str, villages_by_regency: dict[str, list], villages: int,
+                         employers: int, first_employer: int) -> list[Candidate]:
     """The province itself, its regencies/cities, a sample of its villages and of its employers."""
     regions = reference.load(reference.DEFAULT_VERSION)
     regencies = [r for r in regions.regencies.values() if r.province_id == province]
     codes = {r.code for r in regencies}
-    village_rows = [v for v in reference.villages(reference.DEFAULT_VERSION) if v.regency_code in codes]
+    village_rows = sorted((v for code in codes for v in villages_by_regency.get(code, ())), key=lambda v: v.code)
     candidates = [_government(rng, province, province, "province", "province", regions.province(province).name, "")]
     candidates += [_government(rng, province, slug(r.name), "regency-city", "regency_city", r.name, r.code)
                    for r in regencies]
