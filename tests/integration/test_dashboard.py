@@ -165,15 +165,19 @@ def _board_rows(driver) -> list[tuple[str, str, str]]:
 
 
 def _click(driver, css: str) -> None:
-    """Click what leads to another page, and wait until that page has replaced this one."""
+    """Click what leads to another page, and wait until a new page has replaced this one and loaded.
+
+    The old page is marked and the wait is for a complete document without the mark: while Chromium
+    swaps documents, chromedriver may answer any query with an error of its own ("unhandled inspector
+    error", seen in CI), so such errors during the wait mean "not yet"."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
-    page = driver.find_element(By.TAG_NAME, "html")
+    driver.execute_script("window.paritranaLeftPage = true")
     driver.find_element(By.CSS_SELECTOR, css).click()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
-    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    WebDriverWait(driver, 30, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script("return !window.paritranaLeftPage && document.readyState === 'complete'"))
 
 
 def _sign_in(driver, base: str, token: str) -> None:
