@@ -14,6 +14,7 @@ from typing import Any, Literal
 from fastapi import HTTPException, Request
 
 from shared.auth import Principal, Unauthenticated, read_token
+from shared.processor import stored_aggregate
 
 # "own provinces": a read answered for the caller's provinces only (`answered_provinces`)
 Scope = Literal["any", "candidate", "province", "national", "self", "own provinces"]
@@ -235,7 +236,7 @@ async def candidate_province(rt, candidate_id: str) -> str | None:
         doc = await rt.store.get(collection, candidate_id)
         if doc and doc.get("province"):
             return doc["province"]
-    doc = await rt.store.get("aggregates", f"candidate/{candidate_id}")
+    doc = await stored_aggregate(rt.store, f"candidate/{candidate_id}")
     registered = (doc or {}).get("state", {}).get("registered") or {}
     return registered.get("province")
 

@@ -70,8 +70,8 @@ class GenerationalStore(ReadStore):
     async def insert_if_absent(self, collection: str, doc_id: str, doc: dict[str, Any]) -> bool:
         return await self._base.insert_if_absent(self.name(collection), doc_id, doc)
 
-    async def put_if_version(self, collection: str, doc_id: str, doc: dict[str, Any], expected_version: int) -> bool:
-        return await self._base.put_if_version(self.name(collection), doc_id, doc, expected_version)
+    async def put_if_revision(self, collection: str, doc_id: str, doc: dict[str, Any], expected_revision: int) -> bool:
+        return await self._base.put_if_revision(self.name(collection), doc_id, doc, expected_revision)
 
     async def get_many(self, collection: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         return await self._base.get_many(self.name(collection), ids)

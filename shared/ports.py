@@ -127,11 +127,12 @@ class ReadStore(ABC):
             await self.put(collection, doc_id, doc)
 
     @abstractmethod
-    async def put_if_version(self, collection: str, doc_id: str, doc: dict[str, Any], expected_version: int) -> bool:
-        """Replace one document atomically only if its stored `version` field equals `expected_version`
-        (a missing document counts as version 0, so 0 also creates it); True if written.
+    async def put_if_revision(self, collection: str, doc_id: str, doc: dict[str, Any], expected_revision: int) -> bool:
+        """Replace one document atomically only if its stored `revision` field equals `expected_revision`
+        (a missing document, or one without the field, counts as revision 0; so 0 also creates it);
+        True if written.
 
-        Of writers that read the same version, at most one succeeds (not on FerretDB v1: see the Mongo
+        Of writers that read the same revision, at most one succeeds (not on FerretDB v1: see the Mongo
         store): a compare-and-set for documents with one writer (the aggregates of `shared.processor`)."""
 
     @abstractmethod

@@ -7,7 +7,8 @@ then publishes its events in one append. A crash anywhere is repaired by redeliv
 outbox is published again (same event ids and sequences; readers drop the duplicates).
 
 During a rebalance two instances may briefly both handle a partition. Every write of an aggregate
-document is therefore conditional on the version it was decided from: the instance whose write
+document, a rejection's included, is therefore conditional on the document's revision it was decided
+from (the revision counts writes; the aggregate's version counts events): the instance whose write
 loses has lost the partition, publishes nothing of its batch and raises `LostOwnership`, which the
 consumer loop treats as transient (it subscribes again and resumes from the last commit). What it
 had stored before losing is kept, outbox included: whoever next loads that document publishes it.
@@ -101,14 +102,18 @@ class CommandProcessor:
             _check_version(message, doc["version"])
             events = aggregate.decide(body, state, await aggregate.context(body, self._store))
         except Rejected as rejection:
-            batch.outcomes[message.command_id] = _rejected(message, rejection)
+            outcome = _rejected(message, rejection)
+            # stored like a decision, so that an instance deciding from a stale read cannot answer
+            # "rejected" for a command the partition's owner accepted
+            rejected = {**doc, "pending_outcomes": doc["pending_outcomes"] + [outcome], "command_offset": record.offset}
+            await self._store_decision(doc_id, doc, rejected, outcome, batch)
             COMMANDS.labels(self._service, message.name, "rejected", rejection.rule).inc()
             log.info("command rejected", command=message.name, rule=rejection.rule, reason=rejection.reason)
             return
         envelopes = self._seal(aggregate, message, doc, events)
         for event in events:
             state = aggregate.evolve(state, event)
-        decided_from, version = doc["version"], doc["version"] + len(events)
+        version = doc["version"] + len(events)
         outcome = Outcome(
             command_id=message.command_id,
             status="accepted",
@@ -116,7 +121,7 @@ class CommandProcessor:
             version=version,
             events=[{"event_id": e.event_id, "type": e.type, "sequence": e.sequence} for e in envelopes],
         ).model_dump()
-        doc = {
+        accepted = {
             "state": state.model_dump(mode="json"),
             "version": version,
             "last_hash": envelopes[-1].hash if envelopes else doc["last_hash"],
@@ -124,13 +129,18 @@ class CommandProcessor:
             "pending_outcomes": doc["pending_outcomes"] + [outcome],
             "command_offset": record.offset,
         }
-        # durable before anything is published, and only if no other instance stored it meanwhile
-        if not await self._store.put_if_version(AGGREGATES, doc_id, doc, decided_from):
-            raise LostOwnership(f"{doc_id} was stored by another instance after version {decided_from}")
-        batch.docs[doc_id] = doc
-        batch.outcomes[message.command_id] = outcome
+        await self._store_decision(doc_id, doc, accepted, outcome, batch)
         COMMANDS.labels(self._service, message.name, "accepted", "").inc()
         log.info("command accepted", command=message.name, aggregate=doc_id, events=len(envelopes))
+
+    async def _store_decision(self, doc_id: str, before: dict, after: dict, outcome: dict, batch: _Batch) -> None:
+        """Durable before anything is published, and only if no other instance stored it meanwhile."""
+        revision = before["revision"]
+        after = {**after, "revision": revision + 1}
+        if not await self._store.put_if_revision(AGGREGATES, doc_id, after, revision):
+            raise LostOwnership(f"{doc_id} was stored by another instance after revision {revision}")
+        batch.docs[doc_id] = after
+        batch.outcomes[outcome["command_id"]] = outcome
 
     def _seal(self, aggregate: Aggregate, message: CommandMessage, doc: dict, events) -> list[Envelope]:
         previous, sealed = doc["last_hash"], []
@@ -159,13 +169,13 @@ class CommandProcessor:
         doc = await self._store.get(AGGREGATES, doc_id)
         if doc is None:
             return _empty(aggregate)
-        doc = {"pending_outcomes": [], **{k: v for k, v in doc.items() if k != "_id"}}
+        doc = {"pending_outcomes": [], "revision": 0, **{k: v for k, v in doc.items() if k != "_id"}}
         if doc["outbox"] or doc["pending_outcomes"]:
             recovered = _Batch()
             recovered.docs[doc_id] = doc
             recovered.outcomes = {o["command_id"]: o for o in doc["pending_outcomes"]}
             await self._flush(recovered)
-            doc = {**doc, "outbox": [], "pending_outcomes": []}
+            doc = _published(doc)
         return doc
 
     async def _flush(self, batch: _Batch) -> None:
@@ -181,11 +191,13 @@ class CommandProcessor:
         for command_id, outcome in batch.outcomes.items():
             await self._store.insert_if_absent(OUTCOMES, command_id, outcome)
         for doc_id, doc in batch.docs.items():
-            # if this loses, another instance has moved on from this version: it loaded the document,
+            # if this loses, another instance has moved on from this revision: it loaded the document,
             # outbox and all, and published that first; an unconditional put could roll it back
-            await self._store.put_if_version(
-                AGGREGATES, doc_id, {**doc, "outbox": [], "pending_outcomes": []}, doc["version"]
-            )
+            await self._store.put_if_revision(AGGREGATES, doc_id, _published(doc), doc["revision"])
+
+
+def _published(doc: dict[str, Any]) -> dict[str, Any]:
+    return {**doc, "outbox": [], "pending_outcomes": [], "revision": doc["revision"] + 1}
 
 
 def _rejected(message: CommandMessage, rejection: Rejected) -> dict[str, Any]:
@@ -206,6 +218,7 @@ def _empty(aggregate: Aggregate) -> dict[str, Any]:
         "last_hash": None,
         "outbox": [],
         "pending_outcomes": [],
+        "revision": 0,
     }
 
 
@@ -227,3 +240,10 @@ async def wait_for_outcome(store: ReadStore, command_id: str, timeout: float) ->
             return None
         await asyncio.sleep(delay)
         delay = min(delay * 1.5, 0.1)
+
+
+async def stored_aggregate(store: ReadStore, doc_id: str) -> dict[str, Any] | None:
+    """An aggregate's stored document, or None if it has no event yet (a rejected command stores the
+    document too, at version 0, to fence off a stale instance: that is not an aggregate that exists)."""
+    doc = await store.get(AGGREGATES, doc_id)
+    return doc if doc is not None and doc["version"] > 0 else None

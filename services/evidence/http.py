@@ -26,6 +26,7 @@ from shared.contracts.evidence import CoverageBreakdown
 from shared.http import (
     CorrelationId, CurrentActor, IdempotencyKey, accepted, bulk_response, command_route, runtime,
 )
+from shared.processor import stored_aggregate
 from shared.runtime import Runtime
 
 Rt = Annotated[Runtime, Depends(runtime)]
@@ -61,7 +62,7 @@ def routes() -> APIRouter:
         Every row is validated first; if any is rejected, nothing is recorded."""
 
         async def check(command: SubmitCoverageFigure) -> None:
-            doc = await rt.store.get("aggregates", f"candidate-evidence/{command.candidate_id}")
+            doc = await stored_aggregate(rt.store, f"candidate-evidence/{command.candidate_id}")
             state = EvidenceState.model_validate(doc["state"]) if doc else EvidenceState()
             CandidateEvidence().decide(command, state, await look_up(rt.store, command.candidate_id))
 
@@ -120,7 +121,7 @@ def routes() -> APIRouter:
     async def download_document(candidate_id: str, sha256: A[str, Path(pattern=r"^[0-9a-f]{64}$")], rt: Rt):
         """A file the candidate's evidence holds, its hash checked again before it is sent; always as
         an attachment that browsers neither render nor sniff."""
-        doc = await rt.store.get("aggregates", f"candidate-evidence/{candidate_id}")
+        doc = await stored_aggregate(rt.store, f"candidate-evidence/{candidate_id}")
         documents = EvidenceState.model_validate(doc["state"]).documents if doc else {}
         if not any(d.sha256 == sha256 for d in documents.values()):
             raise HTTPException(404, {"rule": "unknown_document",
@@ -137,7 +138,7 @@ def routes() -> APIRouter:
 
     @router.get("/candidates/{candidate_id}/evidence")
     async def candidate_evidence(candidate_id: str, rt: Rt):
-        doc = await rt.store.get("aggregates", f"candidate-evidence/{candidate_id}")
+        doc = await stored_aggregate(rt.store, f"candidate-evidence/{candidate_id}")
         if doc is None:
             raise HTTPException(404, {"rule": "unknown_candidate",
                                       "reason": f"no evidence for candidate {candidate_id}"})

@@ -9,7 +9,7 @@ from shared.commands import Aggregate, CommandBody, Rejected
 from shared.contracts.base import Id
 from shared.contracts.evidence import CategoryScreening, MembershipDataImported, MembershipScreened, RegionMembership
 from shared.directory import CYCLES
-from shared.processor import AGGREGATES
+from shared.processor import stored_aggregate
 
 SNAPSHOTS = "membership-data"
 SCREENINGS = "membership-screening"
@@ -120,10 +120,10 @@ def screening_refusal(cycle_id: str, period: str, state: ScreeningState, context
 
 async def imported(store, period: str) -> MembershipDataImported | None:
     """The snapshot of `period`, from this service's own state (never a lagging copy)."""
-    doc = await store.get(AGGREGATES, f"{SNAPSHOTS}/{period}")
+    doc = await stored_aggregate(store, f"{SNAPSHOTS}/{period}")
     return SnapshotState.model_validate(doc["state"]).imported if doc else None
 
 
 async def screened(store, cycle_id: str, period: str) -> MembershipScreened | None:
-    doc = await store.get(AGGREGATES, f"{SCREENINGS}/{cycle_id}:{period}")
+    doc = await stored_aggregate(store, f"{SCREENINGS}/{cycle_id}:{period}")
     return ScreeningState.model_validate(doc["state"]).screened if doc else None

@@ -24,7 +24,7 @@ from shared.contracts.base import ID_PATTERN
 from shared.contracts.cycle_config import CycleConfig
 from shared.directory import CYCLES
 from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, runtime
-from shared.processor import AGGREGATES
+from shared.processor import stored_aggregate
 from shared.runtime import Runtime
 from shared.spool import chunks_of, keep_checked
 
@@ -105,7 +105,7 @@ async def _screenable(rt: Runtime, cycle_id: str, period: str) -> CycleConfig:
     the snapshot is read; the aggregate decides again on the real command)."""
     cycle = await rt.store.get(CYCLES, cycle_id)
     snapshot = await imported(rt.store, period)
-    doc = await rt.store.get(AGGREGATES, f"{MembershipScreening.kind}/{cycle_id}:{period}")
+    doc = await stored_aggregate(rt.store, f"{MembershipScreening.kind}/{cycle_id}:{period}")
     state = ScreeningState.model_validate(doc["state"]) if doc else ScreeningState()
     context = ScreeningContext(stage=cycle.get("stage") if cycle else None,
                                snapshot_sha256=snapshot.sha256 if snapshot else None)

@@ -14,7 +14,7 @@ from services.interview.domain import (
 from shared.directory_http import directory_routes
 from shared.shortlists import shortlist_routes
 from shared.http import command_route, runtime
-from shared.processor import AGGREGATES
+from shared.processor import stored_aggregate
 from shared.runtime import Runtime
 
 Rt = Annotated[Runtime, Depends(runtime)]
@@ -31,7 +31,7 @@ def routes() -> APIRouter:
 
     @router.get("/candidates/{candidate_id}/interview")
     async def interview(candidate_id: str, rt: Rt):
-        doc = await rt.store.get(AGGREGATES, f"{CandidateInterview.kind}/{candidate_id}")
+        doc = await stored_aggregate(rt.store, f"{CandidateInterview.kind}/{candidate_id}")
         if doc is None:
             raise HTTPException(404, {"rule": "not_scheduled", "reason": f"no interview for candidate {candidate_id}"})
         return {"version": doc["version"], **doc["state"]}

@@ -17,6 +17,7 @@ from shared.contracts.registration import (
     CycleOpened,
     CycleStageAdvanced,
 )
+from shared.processor import stored_aggregate
 
 
 class OpenCycle(CommandBody):
@@ -85,7 +86,7 @@ class Cycle(Aggregate[CycleState]):
 async def load_context(store, cycle_id: str | None, villages: VillageSource | None = None) -> RegistrationContext:
     """The cycle (from this service's own state) and the reference data it pins, shipped or
     imported; with the villages when a source is given."""
-    doc = await store.get("aggregates", f"{Cycle.kind}/{cycle_id}") if cycle_id else None
+    doc = await stored_aggregate(store, f"{Cycle.kind}/{cycle_id}") if cycle_id else None
     cycle = CycleState.model_validate(doc["state"]) if doc else CycleState()
     regions = await resolve(store, cycle.config.reference_data_version, villages) if cycle.config else None
     return RegistrationContext(cycle=cycle, regions=regions)
@@ -184,7 +185,7 @@ class Candidate(Aggregate[CandidateState]):
     async def context(self, command, store) -> RegistrationContext:
         if isinstance(command, RegisterCandidate):
             return await load_context(store, command.cycle_id, self.villages if command.village_code else None)
-        own = await store.get("aggregates", f"{self.kind}/{command.candidate_id}")
+        own = await stored_aggregate(store, f"{self.kind}/{command.candidate_id}")
         cycle_id = own["state"]["registered"]["cycle_id"] if own and own["state"]["registered"] else None
         return await load_context(store, cycle_id)
 

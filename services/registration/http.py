@@ -19,6 +19,7 @@ from shared.contracts.base import ID_PATTERN
 from shared.http import (
     CorrelationId, CurrentActor, IdempotencyKey, accepted, bulk_response, command_route, runtime,
 )
+from shared.processor import stored_aggregate
 from shared.runtime import Runtime
 
 Rt = Annotated[Runtime, Depends(runtime)]
@@ -89,21 +90,21 @@ def routes() -> APIRouter:
 
     @router.get("/people/{person_id}")
     async def person(person_id: str, rt: Rt):
-        doc = await rt.store.get("aggregates", f"person/{person_id}")
+        doc = await stored_aggregate(rt.store, f"person/{person_id}")
         if doc is None:
             raise HTTPException(404, {"rule": "unknown_person", "reason": f"no appointments for {person_id}"})
         return {"version": doc["version"], **doc["state"]}
 
     @router.get("/cycles/{cycle_id}")
     async def get_cycle(cycle_id: str, rt: Rt):
-        doc = await rt.store.get("aggregates", f"cycle/{cycle_id}")
+        doc = await stored_aggregate(rt.store, f"cycle/{cycle_id}")
         if doc is None:
             raise HTTPException(404, {"rule": "unknown_cycle", "reason": f"no cycle {cycle_id}"})
         return {"stage": doc["state"]["stage"], "config": doc["state"]["config"]}
 
     @router.get("/candidates/{candidate_id}")
     async def get_candidate(candidate_id: str, rt: Rt):
-        doc = await rt.store.get("aggregates", f"candidate/{candidate_id}")
+        doc = await stored_aggregate(rt.store, f"candidate/{candidate_id}")
         if doc is None:
             raise HTTPException(404, {"rule": "unknown_candidate", "reason": f"no candidate {candidate_id}"})
         return {**doc["state"]["registered"], "withdrawn": doc["state"]["withdrawn"]}
@@ -122,7 +123,7 @@ async def import_csv(request: Request, rt: Runtime, who, cid: str, cycle_id: str
         nonlocal context
         if command.village_code and context.regions is not None and context.regions.villages is None:
             context = await load_context(rt.store, cycle_id, VillageSource(blobs_root(rt.settings)))
-        doc = await rt.store.get("aggregates", f"candidate/{command.candidate_id}")
+        doc = await stored_aggregate(rt.store, f"candidate/{command.candidate_id}")
         Candidate().decide(command, CandidateState.model_validate(doc["state"]) if doc else CandidateState(), context)
 
     validation = bulk.Validation(RegisterCandidate, "candidate_id", {"cycle_id": cycle_id})

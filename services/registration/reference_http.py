@@ -16,7 +16,7 @@ from shared.blobs import BlobStore
 from shared.commands import Outcome, Rejected
 from shared.contracts.base import ID_PATTERN
 from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, runtime
-from shared.processor import OUTCOMES
+from shared.processor import OUTCOMES, stored_aggregate
 from shared.runtime import Runtime
 from shared.spool import keep_checked
 
@@ -101,7 +101,7 @@ async def _decide_early(rt: Runtime, command: ImportVillages) -> None:
     """Refuse before reading the file what the version's aggregate would refuse anyway (it decides
     again on the real command: two imports racing for one version are settled there)."""
     aggregate = ReferenceDataVersion()
-    doc = await rt.store.get("aggregates", f"{KIND}/{command.version}")
+    doc = await stored_aggregate(rt.store, f"{KIND}/{command.version}")
     state = VersionState.model_validate(doc["state"]) if doc else VersionState()
     try:
         aggregate.decide(command, state, await aggregate.context(command, rt.store))

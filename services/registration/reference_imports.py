@@ -26,6 +26,7 @@ from shared.commands import Aggregate, CommandBody, Rejected
 from shared.contracts.base import Id
 from shared.contracts.registration import ReferenceDataImported
 from shared.ports import Unavailable
+from shared.processor import stored_aggregate
 from shared.projection import Projection, View
 from shared.settings import Settings
 
@@ -82,7 +83,7 @@ class ReferenceDataVersion(Aggregate[VersionState]):
 
 async def imported(store, version: str) -> ReferenceDataImported | None:
     """The import that made `version`, from this service's own state (never a lagging copy)."""
-    doc = await store.get("aggregates", f"{KIND}/{version}")
+    doc = await stored_aggregate(store, f"{KIND}/{version}")
     return VersionState.model_validate(doc["state"]).imported if doc else None
 
 

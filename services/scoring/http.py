@@ -8,6 +8,7 @@ from services.scoring.commands import AmendScore, ConfirmScore, ScoreIndicator
 from services.scoring.evidence_index import EVIDENCE
 from shared.directory_http import directory_routes
 from shared.http import command_route, runtime
+from shared.processor import stored_aggregate
 from shared.runtime import Runtime
 
 Rt = Annotated[Runtime, Depends(runtime)]
@@ -22,7 +23,7 @@ def routes() -> APIRouter:
 
     @router.get("/candidates/{candidate_id}/scores")
     async def score_sheet(candidate_id: str, rt: Rt):
-        doc = await rt.store.get("aggregates", f"score-sheet/{candidate_id}")
+        doc = await stored_aggregate(rt.store, f"score-sheet/{candidate_id}")
         if doc is None:
             raise HTTPException(404, {"rule": "unknown_candidate", "reason": f"no scores for candidate {candidate_id}"})
         return {"version": doc["version"], **doc["state"]}

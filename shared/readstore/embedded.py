@@ -104,14 +104,14 @@ class EmbeddedReadStore(ReadStore):
 
         return await self._db.transaction(_insert)
 
-    async def put_if_version(self, collection: str, doc_id: str, doc: dict[str, Any], expected_version: int) -> bool:
+    async def put_if_revision(self, collection: str, doc_id: str, doc: dict[str, Any], expected_revision: int) -> bool:
         text = json.dumps({**doc, "_id": doc_id})
 
         def _put(conn: sqlite3.Connection) -> bool:  # BEGIN IMMEDIATE: no other writer between read and write
             row = conn.execute(
-                "SELECT json_extract(doc, '$.version') FROM docs WHERE coll = ? AND id = ?", (collection, doc_id)
+                "SELECT json_extract(doc, '$.revision') FROM docs WHERE coll = ? AND id = ?", (collection, doc_id)
             ).fetchone()
-            if (0 if row is None else row[0]) != expected_version:
+            if (0 if row is None or row[0] is None else row[0]) != expected_revision:
                 return False
             conn.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?)", (collection, doc_id, text))
             return True

@@ -67,14 +67,15 @@ class MongoReadStore(ReadStore):
         return True
 
     @_unavailable_when_down
-    async def put_if_version(self, collection: str, doc_id: str, doc: dict[str, Any], expected_version: int) -> bool:
+    async def put_if_revision(self, collection: str, doc_id: str, doc: dict[str, Any], expected_revision: int) -> bool:
         """Atomic on MongoDB. FerretDB v1 matches the filter, then replaces by _id in a second step,
-        so there two writers that read the same version may both succeed."""
+        so there two writers that read the same revision may both succeed."""
+        revision = {"$in": [0, None]} if expected_revision == 0 else expected_revision  # None: no such field
         try:
             result = await self._coll(collection).replace_one(
-                {"_id": doc_id, "version": expected_version}, {**doc, "_id": doc_id}, upsert=expected_version == 0
+                {"_id": doc_id, "revision": revision}, {**doc, "_id": doc_id}, upsert=expected_revision == 0
             )
-        except DuplicateKeyError:  # the upsert found the document stored at another version
+        except DuplicateKeyError:  # the upsert found the document stored at another revision
             return False
         return result.matched_count == 1 or result.upserted_id is not None
 

@@ -64,36 +64,44 @@ async def test_ensure_index_and_ping(read_store):
     await read_store.ping()
 
 
-async def test_put_if_version_creates_only_when_absent_or_at_version_zero(read_store):
-    assert await read_store.put_if_version("c", "k", {"version": 0, "v": "a"}, 0) is True
-    assert await read_store.put_if_version("c", "k", {"version": 1, "v": "b"}, 0) is True  # stored at version 0
-    assert await read_store.put_if_version("c", "k", {"version": 1, "v": "c"}, 0) is False
-    assert await read_store.get("c", "k") == {"version": 1, "v": "b", "_id": "k"}
-    assert await read_store.put_if_version("c", "missing", {"version": 4}, 3) is False
+async def test_put_if_revision_creates_only_when_absent_or_at_revision_zero(read_store):
+    assert await read_store.put_if_revision("c", "k", {"revision": 0, "v": "a"}, 0) is True
+    assert await read_store.put_if_revision("c", "k", {"revision": 1, "v": "b"}, 0) is True  # stored at revision 0
+    assert await read_store.put_if_revision("c", "k", {"revision": 1, "v": "c"}, 0) is False
+    assert await read_store.get("c", "k") == {"revision": 1, "v": "b", "_id": "k"}
+    assert await read_store.put_if_revision("c", "missing", {"revision": 4}, 3) is False
     assert await read_store.get("c", "missing") is None
 
 
-async def test_put_if_version_replaces_only_the_expected_version(read_store):
-    await read_store.put("c", "k", {"version": 2, "v": "a"})
-    assert await read_store.put_if_version("c", "k", {"version": 3, "v": "b"}, 1) is False
-    assert await read_store.put_if_version("c", "k", {"version": 3, "v": "b"}, 3) is False
-    assert await read_store.put_if_version("c", "k", {"version": 3, "v": "b"}, 2) is True
-    assert await read_store.put_if_version("c", "k", {"version": 3, "v": "c"}, 3) is True  # same version again
-    assert await read_store.get("c", "k") == {"version": 3, "v": "c", "_id": "k"}
-    await read_store.put("c", "unversioned", {"v": "a"})
-    assert await read_store.put_if_version("c", "unversioned", {"version": 1}, 0) is False
+async def test_put_if_revision_replaces_only_the_expected_revision(read_store):
+    await read_store.put("c", "k", {"revision": 2, "v": "a"})
+    assert await read_store.put_if_revision("c", "k", {"revision": 3, "v": "b"}, 1) is False
+    assert await read_store.put_if_revision("c", "k", {"revision": 3, "v": "b"}, 3) is False
+    assert await read_store.put_if_revision("c", "k", {"revision": 3, "v": "b"}, 2) is True
+    assert await read_store.put_if_revision("c", "k", {"revision": 3, "v": "c"}, 3) is True  # same revision again
+    assert await read_store.get("c", "k") == {"revision": 3, "v": "c", "_id": "k"}
 
 
-async def test_of_conditional_writes_from_the_same_version_at_once_exactly_one_wins(read_store):
+async def test_a_document_stored_without_a_revision_counts_as_revision_zero(read_store):
+    """Documents written before revisions were kept (aggregates of an earlier release) stay writable."""
+    await read_store.put("c", "unrevised", {"version": 5, "v": "a"})
+    assert await read_store.put_if_revision("c", "unrevised", {"revision": 1, "v": "b"}, 2) is False
+    assert await read_store.put_if_revision("c", "unrevised", {"revision": 1, "v": "b"}, 0) is True
+    assert await read_store.put_if_revision("c", "unrevised", {"revision": 1, "v": "c"}, 0) is False
+    assert await read_store.get("c", "unrevised") == {"revision": 1, "v": "b", "_id": "unrevised"}
+
+
+async def test_of_conditional_writes_from_the_same_revision_at_once_exactly_one_wins(read_store):
     writers = 4
-    for version in range(6):  # version 0: the document does not exist yet
+    for revision in range(6):  # revision 0: the document does not exist yet
         wins = await asyncio.gather(*(
-            read_store.put_if_version("c", "k", {"version": version + 1, "writer": n}, version) for n in range(writers)
+            read_store.put_if_revision("c", "k", {"revision": revision + 1, "writer": n}, revision)
+            for n in range(writers)
         ))
         if wins.count(True) > 1 and await _is_ferretdb(read_store):
             pytest.xfail("FerretDB v1 matches the filter and replaces by _id in two steps: not a compare-and-set")
         assert wins.count(True) == 1, wins
-        assert await read_store.get("c", "k") == {"version": version + 1, "writer": wins.index(True), "_id": "k"}
+        assert await read_store.get("c", "k") == {"revision": revision + 1, "writer": wins.index(True), "_id": "k"}
 
 
 async def _is_ferretdb(store) -> bool:

@@ -321,7 +321,7 @@ def test_a_cycle_may_pin_a_version_imported_before():
 
 
 async def test_opening_a_cycle_looks_up_whether_its_version_was_imported():
-    store = Docs(**{"reference-data/kemendagri-2025": {"state": {"imported": IMPORTED.model_dump()}}})
+    store = Docs(**{"reference-data/kemendagri-2025": {"version": 1, "state": {"imported": IMPORTED.model_dump()}}})
     pins = OpenCycle(config=CONFIG.model_copy(update={"reference_data_version": "kemendagri-2025"}))
     assert await Cycle().context(pins, store) == CycleContext(imported_version=True)
     assert await Cycle().context(OpenCycle(config=CONFIG), store) == CycleContext(imported_version=False)
@@ -374,7 +374,7 @@ def test_a_malformed_village_code_does_not_validate(code):
 
 
 async def test_a_registration_loads_the_villages_only_when_it_names_one(tmp_path):
-    store = Docs(**{"cycle/demo-2024": {"state": CycleState(config=CONFIG, stage="registration").model_dump()}})
+    store = Docs(**{"cycle/demo-2024": {"version": 1, "state": CycleState(config=CONFIG, stage="registration").model_dump()}})
     candidate = Candidate(VillageSource(tmp_path))
     named = await candidate.context(RegisterCandidate(**VILLAGE, village_code="32.73.01.1001"), store)
     assert named.regions is reference.load_with_villages("kemendagri-2024")
@@ -414,7 +414,7 @@ def test_import_rules(command, state, base_known, rule, status):
 
 
 async def test_the_base_is_known_when_shipped_or_imported_before():
-    store = Docs(**{"reference-data/kemendagri-2025": {"state": {"imported": IMPORTED.model_dump()}}})
+    store = Docs(**{"reference-data/kemendagri-2025": {"version": 1, "state": {"imported": IMPORTED.model_dump()}}})
     versions = ReferenceDataVersion()
     for base, known in (("kemendagri-2024", True), ("kemendagri-2025", True), ("bps-1999", False)):
         command = IMPORT.model_copy(update={"version": "next", "base_version": base})

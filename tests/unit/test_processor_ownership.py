@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import BaseModel
 
-from shared.commands import Aggregate, CommandBody, CommandMessage
+from shared.commands import Aggregate, CommandBody, CommandMessage, Rejected
 from shared.consumer import DeadLetters
 from shared.contracts.base import DomainEvent
 from shared.envelope import Actor, Envelope
@@ -50,14 +50,18 @@ class Counter(Aggregate[Tally]):
     state_type = Tally
     commands = [Bump]
 
-    def __init__(self, pause=None) -> None:
-        self.pause = pause
+    def __init__(self, pause=None, refuse: bool = False) -> None:
+        self.pause, self.refuse = pause, refuse
 
-    async def context(self, command: Bump, store):
+    async def context(self, command: Bump, store) -> bool:
+        """Whether to refuse: read from the store in real aggregates, so two instances may disagree."""
         if self.pause is not None:
             await self.pause(command)
+        return self.refuse
 
-    def decide(self, command: Bump, state: Tally, context) -> list[DomainEvent]:
+    def decide(self, command: Bump, state: Tally, refuse: bool) -> list[DomainEvent]:
+        if refuse:
+            raise Rejected("refused", "this instance's context refuses")
         return [Bumped(by=command.by), Bumped(by=command.by)]
 
     def evolve(self, state: Tally, event: Bumped) -> Tally:
@@ -84,9 +88,9 @@ async def stores(tmp_path):
         await store.close()
 
 
-def instance(event_log, store, pause=None) -> CommandProcessor:
+def instance(event_log, store, pause=None, refuse: bool = False) -> CommandProcessor:
     return CommandProcessor(
-        "counting", [Counter(pause)], event_log, store, "t.events", DeadLetters("counting", event_log, "t.dlq"),
+        "counting", [Counter(pause, refuse)], event_log, store, "t.events", DeadLetters("counting", event_log, "t.dlq"),
         clock=lambda: NOW, new_id=lambda: uuid.uuid4().hex,
     )
 
@@ -175,3 +179,47 @@ async def test_what_the_losing_instance_stored_before_losing_is_published_not_lo
     for counter, n in (("c-other", 10), ("c-1", 2)):
         doc = await stores[0].get(AGGREGATES, f"counter/{counter}")
         assert (doc["version"], doc["state"], doc["outbox"]) == (2, {"n": n}, [])
+
+
+async def test_an_instance_deciding_from_a_stale_read_cannot_answer_rejected_for_what_the_owner_accepted(
+    event_log, stores
+):
+    command_id = await send(event_log, "c-1", 1)
+    records = await commands(event_log)
+    stale_read, owner_done = asyncio.Event(), asyncio.Event()
+
+    async def fall_behind(command: Bump) -> None:
+        stale_read.set()
+        await owner_done.wait()
+
+    stale = asyncio.create_task(instance(event_log, stores[0], fall_behind, refuse=True).handle_batch(records))
+    await stale_read.wait()
+    await instance(event_log, stores[1]).handle_batch(records)  # the owner accepts
+    owner_done.set()
+    with pytest.raises(LostOwnership):
+        await stale
+
+    assert (await stores[0].get(OUTCOMES, command_id))["status"] == "accepted"
+    one_event_per_sequence(await published(event_log), "counting/counter/c-1", 2)
+
+
+async def test_a_rejection_stored_first_keeps_the_other_instance_from_accepting_the_command(event_log, stores):
+    command_id = await send(event_log, "c-1", 1)
+    records = await commands(event_log)
+    late_read, refused = asyncio.Event(), asyncio.Event()
+
+    async def read_then_wait(command: Bump) -> None:
+        late_read.set()
+        await refused.wait()
+
+    late = asyncio.create_task(instance(event_log, stores[0], read_then_wait).handle_batch(records))
+    await late_read.wait()
+    await instance(event_log, stores[1], refuse=True).handle_batch(records)  # stores its rejection first
+    refused.set()
+    with pytest.raises(LostOwnership):
+        await late
+
+    assert (await stores[0].get(OUTCOMES, command_id))["status"] == "rejected"
+    assert await published(event_log) == {}, "no event for a rejected command"
+    await instance(event_log, stores[0]).handle_batch(records)  # redelivered to whoever owns it next
+    assert await published(event_log) == {} and (await stores[0].get(OUTCOMES, command_id))["status"] == "rejected"

@@ -333,7 +333,7 @@ class Docs:
     """A read store holding a few aggregate documents (what `resolve` and the contexts read)."""
 
     def __init__(self, *events: ReferenceDataImported) -> None:
-        self.docs = {("aggregates", f"reference-data/{e.version}"): {"state": {"imported": e.model_dump()}}
+        self.docs = {("aggregates", f"reference-data/{e.version}"): {"version": 1, "state": {"imported": e.model_dump()}}
                      for e in events}
 
     async def get(self, collection, doc_id):
