@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from pymongo.errors import PyMongoError
 
+from shared.cancellation import cancelled_by_owner
 from shared.logging import clear_context, get_logger
 from shared.metrics import CONSUMED, DEAD_LETTERS, HANDLER_SECONDS, LagTracker, produced
 from shared.ports import EventLog, Record, Unavailable
@@ -102,8 +103,7 @@ async def _close(subscription) -> None:
     try:
         await subscription.close()
     except asyncio.CancelledError:
-        task = asyncio.current_task()
-        if task is not None and task.cancelling():
+        if cancelled_by_owner():
             raise
         log.warning("consumer close cancelled inside its client")
     except Exception as exc:

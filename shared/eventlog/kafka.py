@@ -22,6 +22,7 @@ from aiokafka.errors import (
 )
 from aiokafka.structs import OffsetAndMetadata
 
+from shared.cancellation import cancelled_by_owner
 from shared.logging import get_logger
 from shared.ports import EventLog, Record, Subscription, TopicSpec, Unavailable
 
@@ -401,8 +402,7 @@ async def _stop_quietly(consumer: AIOKafkaConsumer) -> None:
     try:
         await consumer.stop()
     except asyncio.CancelledError:
-        task = asyncio.current_task()
-        if task is not None and task.cancelling():
+        if cancelled_by_owner():
             raise
         log.warning("group-less consumer stopped with aiokafka's own cancellation")
 

@@ -11,18 +11,14 @@ import pytest
 import httpx
 from fastapi import FastAPI, HTTPException
 from prometheus_client import REGISTRY, generate_latest
-from pydantic import BaseModel
 
 from shared import metrics
-from shared.commands import Aggregate, CommandBody, CommandMessage, Rejected
 from shared.consumer import ConsumerLoop, DeadLetters
-from shared.contracts.base import DomainEvent
-from shared.envelope import Actor
 from shared.eventlog.embedded import EmbeddedEventLog
 from shared.ports import TopicSpec, Unavailable
-from shared.processor import CommandProcessor
 from shared.readstore.embedded import EmbeddedReadStore
 from tests.conftest import eventually
+from tests.unit.counter import Counter, bump, processor
 
 NOW = datetime(2024, 2, 20, 9, 0, tzinfo=UTC)
 
@@ -101,56 +97,14 @@ def test_decision_latency_tolerates_naive_and_future_issue_times(service):
 # --- command outcomes, by rule ---------------------------------------------------------------
 
 
-class Tally(BaseModel):
-    n: int = 0
-
-
-class Bump(CommandBody):
-    NAME = "Bump"
-    id: str
-    by: int
-
-    def aggregate_id(self) -> str:
-        return self.id
-
-
-class Bumped(DomainEvent):  # not registered: the processor only seals and appends it
-    TYPE = "Bumped"
-    by: int
-
-
-class Counter(Aggregate[Tally]):
-    kind = "counter"
-    state_type = Tally
-    commands = [Bump]
-
-    def decide(self, command: Bump, state: Tally, context) -> list[DomainEvent]:
-        if command.by <= 0:
-            raise Rejected("bump_must_be_positive", f"{command.by} is not above zero", 422)
-        return [Bumped(by=command.by)]
-
-    def evolve(self, state: Tally, event: Bumped) -> Tally:
-        return Tally(n=state.n + event.by)
-
-
-def command(command_id: str, by: int) -> bytes:
-    return CommandMessage(
-        command_id=command_id, name="Bump", aggregate_id="c-1", actor=Actor(id="o-1", role="organiser"),
-        correlation_id="corr-1", issued_at=NOW - timedelta(seconds=1), body={"id": "c-1", "by": by},
-    ).model_dump_json().encode()
-
-
 async def test_command_outcomes_events_produced_and_decision_latency(service, event_log, tmp_path):
     store = EmbeddedReadStore(tmp_path / "store.sqlite")
     await store.start()
-    processor = CommandProcessor(
-        service, [Counter()], event_log, store, "t.events", DeadLetters(service, event_log, "t.dlq"),
-        clock=lambda: NOW, new_id=lambda: uuid.uuid4().hex,
-    )
+    deciding = processor(service, event_log, store, Counter())
     for command_id, by in (("cmd-00000001", 2), ("cmd-00000002", 0), ("cmd-00000001", 2), ("cmd-00000003", 1)):
-        await event_log.append("t.commands", "c-1", command(command_id, by))
+        await event_log.append("t.commands", "c-1", bump(command_id, "c-1", by))
     await event_log.append("t.commands", "c-1", b"not a command")
-    await processor.handle_batch([r async for r in event_log.read_all("t.commands")])
+    await deciding.handle_batch([r async for r in event_log.read_all("t.commands")])
     await store.close()
 
     def outcome(outcome: str, rule: str = "") -> float:

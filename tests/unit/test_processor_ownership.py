@@ -7,65 +7,15 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
 
 import pytest
-from pydantic import BaseModel
 
-from shared.commands import Aggregate, CommandBody, CommandMessage, Rejected
-from shared.consumer import DeadLetters
-from shared.contracts.base import DomainEvent
-from shared.envelope import Actor, Envelope
+from shared.envelope import Envelope
 from shared.eventlog.embedded import EmbeddedEventLog
 from shared.ports import TopicSpec
 from shared.processor import AGGREGATES, OUTCOMES, CommandProcessor, LostOwnership
 from shared.readstore.embedded import EmbeddedReadStore
-
-NOW = datetime(2024, 2, 20, 9, 0, tzinfo=UTC)
-
-
-class Tally(BaseModel):
-    n: int = 0
-
-
-class Bump(CommandBody):
-    NAME = "Bump"
-    id: str
-    by: int
-
-    def aggregate_id(self) -> str:
-        return self.id
-
-
-class Bumped(DomainEvent):
-    TYPE = "Bumped"
-    by: int
-
-
-class Counter(Aggregate[Tally]):
-    """Its `context` runs after the aggregate is read and before it is stored: the test holds each
-    instance there, so that both have read the same version before either writes."""
-
-    kind = "counter"
-    state_type = Tally
-    commands = [Bump]
-
-    def __init__(self, pause=None, refuse: bool = False) -> None:
-        self.pause, self.refuse = pause, refuse
-
-    async def context(self, command: Bump, store) -> bool:
-        """Whether to refuse: read from the store in real aggregates, so two instances may disagree."""
-        if self.pause is not None:
-            await self.pause(command)
-        return self.refuse
-
-    def decide(self, command: Bump, state: Tally, refuse: bool) -> list[DomainEvent]:
-        if refuse:
-            raise Rejected("refused", "this instance's context refuses")
-        return [Bumped(by=command.by), Bumped(by=command.by)]
-
-    def evolve(self, state: Tally, event: Bumped) -> Tally:
-        return Tally(n=state.n + event.by)
+from tests.unit.counter import Bump, Counter, bump, processor
 
 
 @pytest.fixture
@@ -89,18 +39,12 @@ async def stores(tmp_path):
 
 
 def instance(event_log, store, pause=None, refuse: bool = False) -> CommandProcessor:
-    return CommandProcessor(
-        "counting", [Counter(pause, refuse)], event_log, store, "t.events", DeadLetters("counting", event_log, "t.dlq"),
-        clock=lambda: NOW, new_id=lambda: uuid.uuid4().hex,
-    )
+    return processor("counting", event_log, store, Counter(pause, refuse, events_per_bump=2))
 
 
 async def send(event_log, counter: str, by: int) -> str:
     command_id = f"cmd-{uuid.uuid4().hex[:12]}"
-    await event_log.append("t.commands", counter, CommandMessage(
-        command_id=command_id, name="Bump", aggregate_id=counter, actor=Actor(id="o-1", role="organiser"),
-        correlation_id="corr-1", issued_at=NOW - timedelta(seconds=1), body={"id": counter, "by": by},
-    ).model_dump_json().encode())
+    await event_log.append("t.commands", counter, bump(command_id, counter, by))
     return command_id
 
 
