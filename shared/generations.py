@@ -114,6 +114,7 @@ class Generations:
         self._base: ReadStore = rt.base_store
         self._loops: dict[int, tuple[ConsumerLoop, asyncio.Task]] = {}
         self._watcher: asyncio.Task | None = None
+        self._syncing = asyncio.Lock()
         self.active = FIRST
 
     @property
@@ -154,13 +155,18 @@ class Generations:
                 log.warning("generations not synced", error=str(exc)[:200])
 
     async def sync(self) -> None:
-        control = await self.control()
-        self.active = control["active"]
-        wanted = {control["active"], control["building"]} - {None}
-        for generation in sorted(wanted - set(self._loops)):
-            await self._start(generation)
-        for generation in set(self._loops) - wanted:
-            await self._stop(generation)
+        """One at a time: the watcher's sync and a rebuild's may overlap, and each would otherwise start
+        the new generation's loop, since `_start` awaits the store before it records the loop. Two loops
+        of one generation in one group split its partitions, and their batches overwrite each other's
+        documents (seen on Kafka + FerretDB: a rebuilt audit trail lost a candidate's earlier events)."""
+        async with self._syncing:
+            control = await self.control()
+            self.active = control["active"]
+            wanted = {control["active"], control["building"]} - {None}
+            for generation in sorted(wanted - set(self._loops)):
+                await self._start(generation)
+            for generation in set(self._loops) - wanted:
+                await self._stop(generation)
 
     async def _start(self, generation: int) -> None:
         store = self.view(generation)
