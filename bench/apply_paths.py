@@ -19,7 +19,7 @@ from pathlib import Path
 from bench.generate import events
 from services.ranking.bootstrap import spec as ranking
 from shared.codec import decode
-from shared.generations import get_many, put_many
+from shared.generations import get_many, put_many_if_revisions
 from shared.projection import apply_batch
 from shared.readstore.embedded import EmbeddedReadStore
 
@@ -43,7 +43,7 @@ async def main(candidates: int) -> dict:
         reactions = ranking.read_models.projections(many)
         started = time.perf_counter()
         for start in range(0, len(decoded), 500):
-            await apply_batch(reactions, decoded[start:start + 500], get_many, put_many)
+            await apply_batch(reactions, decoded[start:start + 500], get_many, put_many_if_revisions)
         many_s = time.perf_counter() - started
         same = (one._db.conn.execute("SELECT coll, id, doc FROM docs ORDER BY coll, id").fetchall()
                 == many._db.conn.execute("SELECT coll, id, doc FROM docs ORDER BY coll, id").fetchall())

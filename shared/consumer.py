@@ -10,13 +10,14 @@ from pymongo.errors import PyMongoError
 from shared.cancellation import cancelled_by_owner
 from shared.logging import clear_context, get_logger
 from shared.metrics import CONSUMED, DEAD_LETTERS, HANDLER_SECONDS, LagTracker, produced
-from shared.ports import EventLog, Record, Unavailable
+from shared.ports import ConcurrentUpdate, EventLog, Record, Unavailable
 
 log = get_logger(__name__)
 Handler = Callable[[Record], Awaitable[None]]
 BatchHandler = Callable[[Sequence[Record]], Awaitable[None]]
 TRANSIENT = (Unavailable, PyMongoError, OSError, asyncio.TimeoutError)
 MAX_ATTEMPTS = 5
+CONCURRENT_UPDATE_ATTEMPTS = 5  # handlings of a batch that keeps losing documents, before resubscribing
 
 
 class DeadLetters:
@@ -82,11 +83,24 @@ class ConsumerLoop:
             records = await subscription.poll(max_records=500, timeout=0.2)
             self.joined = self.joined or subscription.joined
             if records:
-                await self._batch_handler(records)
+                await self._settled(records)
                 await subscription.commit(records)
                 self.lag.handled(records)
             if self.lag.due():
                 await self.lag.refresh(self._log, self._topics)
+
+    async def _settled(self, records: Sequence[Record]) -> None:
+        """Handle the batch; one that lost a document to another instance (a read model fed from
+        several partitions) is handled again at once: what it stored is skipped as seen, and the
+        documents it lost are read afresh. Only if that keeps failing does the loop resubscribe."""
+        for attempt in range(1, CONCURRENT_UPDATE_ATTEMPTS + 1):
+            try:
+                return await self._batch_handler(records)
+            except ConcurrentUpdate as exc:
+                if attempt == CONCURRENT_UPDATE_ATTEMPTS:
+                    raise
+                log.info("batch handled again after a concurrent update", attempt=attempt, error=str(exc)[:200])
+                await asyncio.sleep(0.01 * attempt)
 
     async def _one_by_one(self, records: Sequence[Record]) -> None:
         for record in records:

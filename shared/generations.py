@@ -73,6 +73,11 @@ class GenerationalStore(ReadStore):
     async def put_if_revision(self, collection: str, doc_id: str, doc: dict[str, Any], expected_revision: int) -> bool:
         return await self._base.put_if_revision(self.name(collection), doc_id, doc, expected_revision)
 
+    async def put_many_if_revisions(self, items: Sequence[tuple[str, str, dict[str, Any], int]]) -> list[tuple[str, str]]:
+        named = {self.name(c): c for c, _doc_id, _doc, _expected in items}
+        lost = await self._base.put_many_if_revisions([(self.name(c), i, d, e) for c, i, d, e in items])
+        return [(named[c], doc_id) for c, doc_id in lost]
+
     async def get_many(self, collection: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         return await self._base.get_many(self.name(collection), ids)
 
@@ -96,9 +101,9 @@ async def get_many(store: ReadStore, collection: str, ids: list[str]) -> dict[st
     return await store.get_many(collection, ids)
 
 
-async def put_many(store: ReadStore, items: list[tuple[str, str, View]]) -> None:
-    """Once per document and batch, not once per event."""
-    await store.put_many(items)
+async def put_many_if_revisions(store: ReadStore, items: list[tuple[str, str, View, int]]) -> list[tuple[str, str]]:
+    """Once per document and batch, not once per event; only where no other instance wrote meanwhile."""
+    return await store.put_many_if_revisions(items)
 
 
 def _progress_id(generation: int, topic: str, partition: int) -> str:
@@ -203,7 +208,7 @@ class Generations:
                 for record in records:
                     await handle_or_park(service, handler, record, self._rt.dead_letters)
             last = {(r.topic, r.partition): r.offset for r in records}
-            await put_many(self._base, [(PROGRESS, _progress_id(generation, topic, partition), {"offset": offset})
+            await self._base.put_many([(PROGRESS, _progress_id(generation, topic, partition), {"offset": offset})
                                         for (topic, partition), offset in last.items()])
 
         return handle
@@ -217,7 +222,7 @@ class Generations:
                 origin.append(record)
             except PoisonRecord as poison:
                 await dead_letters.send(record, str(poison))
-        failures = await apply_batch(reactions, decoded, get_many, put_many)
+        failures = await apply_batch(reactions, decoded, get_many, put_many_if_revisions)
         for index, exc in sorted(failures.items()):
             record = origin[index]
             envelope = decoded[index][0]

@@ -41,6 +41,14 @@ class Unavailable(RuntimeError):
     """The log or the store cannot be reached now; the caller may retry later."""
 
 
+class ConcurrentUpdate(Unavailable):
+    """Another instance wrote a document between this one's read and its conditional write: handling
+    the same records again reads it afresh (what was stored already is skipped as seen)."""
+
+
+REVISION = "_revision"  # the field `put_if_revision` compares: the count of a document's writes
+
+
 class Subscription(ABC):
     """A member of a consumer group: poll records, commit after their effect is stored."""
 
@@ -128,12 +136,22 @@ class ReadStore(ABC):
 
     @abstractmethod
     async def put_if_revision(self, collection: str, doc_id: str, doc: dict[str, Any], expected_revision: int) -> bool:
-        """Replace one document atomically only if its stored `revision` field equals `expected_revision`
+        """Replace one document atomically only if its stored `_revision` field equals `expected_revision`
         (a missing document, or one without the field, counts as revision 0; so 0 also creates it);
         True if written.
 
         Of writers that read the same revision, at most one succeeds (not on FerretDB v1: see the Mongo
-        store): a compare-and-set for documents with one writer (the aggregates of `shared.processor`)."""
+        store): a compare-and-set for documents with one writer (the aggregates of `shared.processor`)
+        or several (read models fed from several partitions, when a service runs as several instances)."""
+
+    async def put_many_if_revisions(self, items: Sequence[tuple[str, str, dict[str, Any], int]]) -> list[tuple[str, str]]:
+        """`put_if_revision` for each (collection, id, doc, expected revision): the (collection, id) of
+        those not written. One by one unless a store does better (the embedded store: one transaction)."""
+        lost = []
+        for collection, doc_id, doc, expected in items:
+            if not await self.put_if_revision(collection, doc_id, doc, expected):
+                lost.append((collection, doc_id))
+        return lost
 
     @abstractmethod
     async def find(

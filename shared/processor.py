@@ -29,7 +29,7 @@ from shared.commands import Aggregate, CommandMessage, Outcome, Rejected
 from shared.envelope import Envelope, seal
 from shared.logging import bind_correlation, get_logger
 from shared.metrics import COMMANDS, decided, produced
-from shared.ports import EventLog, ReadStore, Record, Unavailable
+from shared.ports import REVISION, EventLog, ReadStore, Record, Unavailable
 from shared.consumer import DeadLetters, handle_or_park
 
 AGGREGATES = "aggregates"
@@ -135,8 +135,8 @@ class CommandProcessor:
 
     async def _store_decision(self, doc_id: str, before: dict, after: dict, outcome: dict, batch: _Batch) -> None:
         """Durable before anything is published, and only if no other instance stored it meanwhile."""
-        revision = before["revision"]
-        after = {**after, "revision": revision + 1}
+        revision = before[REVISION]
+        after = {**after, REVISION: revision + 1}
         if not await self._store.put_if_revision(AGGREGATES, doc_id, after, revision):
             raise LostOwnership(f"{doc_id} was stored by another instance after revision {revision}")
         batch.docs[doc_id] = after
@@ -169,7 +169,7 @@ class CommandProcessor:
         doc = await self._store.get(AGGREGATES, doc_id)
         if doc is None:
             return _empty(aggregate)
-        doc = {"pending_outcomes": [], "revision": 0, **{k: v for k, v in doc.items() if k != "_id"}}
+        doc = {"pending_outcomes": [], REVISION: 0, **{k: v for k, v in doc.items() if k != "_id"}}
         if doc["outbox"] or doc["pending_outcomes"]:
             recovered = _Batch()
             recovered.docs[doc_id] = doc
@@ -193,11 +193,11 @@ class CommandProcessor:
         for doc_id, doc in batch.docs.items():
             # if this loses, another instance has moved on from this revision: it loaded the document,
             # outbox and all, and published that first; an unconditional put could roll it back
-            await self._store.put_if_revision(AGGREGATES, doc_id, _published(doc), doc["revision"])
+            await self._store.put_if_revision(AGGREGATES, doc_id, _published(doc), doc[REVISION])
 
 
 def _published(doc: dict[str, Any]) -> dict[str, Any]:
-    return {**doc, "outbox": [], "pending_outcomes": [], "revision": doc["revision"] + 1}
+    return {**doc, "outbox": [], "pending_outcomes": [], REVISION: doc[REVISION] + 1}
 
 
 def _rejected(message: CommandMessage, rejection: Rejected) -> dict[str, Any]:
@@ -218,7 +218,7 @@ def _empty(aggregate: Aggregate) -> dict[str, Any]:
         "last_hash": None,
         "outbox": [],
         "pending_outcomes": [],
-        "revision": 0,
+        REVISION: 0,
     }
 
 

@@ -2,6 +2,11 @@
 
 Each view document remembers the last sequence it applied per source stream (`_seen`), in
 the same single-document write as the change, so a redelivered or republished event is a no-op.
+
+A document may be fed from several partitions (an audit trail: the candidate's events and its
+board's), which several instances of a service handle at once. Every write is therefore conditional
+on the revision read (`ReadStore.put_if_revision`); one that lost raises `ConcurrentUpdate`, and
+handling the records again reads the document afresh.
 """
 
 from __future__ import annotations
@@ -15,13 +20,14 @@ from shared.consumer import DeadLetters
 from shared.contracts.base import DomainEvent
 from shared.envelope import Envelope
 from shared.logging import bind_correlation
-from shared.ports import ReadStore, Record
+from shared.ports import REVISION, ConcurrentUpdate, ReadStore, Record
 
 View = dict[str, Any]
 Reaction = Callable[[Envelope, DomainEvent], Awaitable[None]]
-BOOKKEEPING = ("_id", "_seen")
+BOOKKEEPING = ("_id", "_seen", REVISION)
 Loader = Callable[[ReadStore, str, list[str]], Awaitable[dict[str, View]]]
-Saver = Callable[[ReadStore, list[tuple[str, str, View]]], Awaitable[None]]
+# (collection, id, document, expected revision) -> the (collection, id) of those another instance wrote first
+Saver = Callable[[ReadStore, list[tuple[str, str, View, int]]], Awaitable[list[tuple[str, str]]]]
 
 
 class Projection:
@@ -64,9 +70,12 @@ class ProjectionReaction:
         if doc_id is None:
             return
         collection = self.projection.collection
-        updated = apply_once(self.projection, await self.store.get(collection, doc_id) or {}, envelope, event)
+        doc = await self.store.get(collection, doc_id) or {}
+        updated = apply_once(self.projection, doc, envelope, event)
         if updated is not None:
-            await self.store.put(collection, doc_id, updated)
+            revision = doc.get(REVISION, 0)
+            if not await self.store.put_if_revision(collection, doc_id, {**updated, REVISION: revision + 1}, revision):
+                raise ConcurrentUpdate(f"{collection}/{doc_id} was written by another instance meanwhile")
 
 
 def project(projection: Projection, store: ReadStore) -> Reaction:
@@ -173,6 +182,7 @@ async def apply_batch(
         found = await load(stores[store_id], collection, sorted(ids))
         for doc_id in ids:
             docs[(store_id, collection, doc_id)] = found.get(doc_id) or {}
+    revisions = {slot: doc.get(REVISION, 0) for slot, doc in docs.items()}
     dirty: set[tuple[int, str, str]] = set()
     failures: dict[int, Exception] = {}
     for index, ((envelope, event), plan) in enumerate(zip(events, plans)):
@@ -189,11 +199,13 @@ async def apply_batch(
             except Exception as exc:
                 failures[index] = exc
                 break
-    by_store: dict[int, list[tuple[str, str, View]]] = {}
+    by_store: dict[int, list[tuple[str, str, View, int]]] = {}
     for slot in sorted(dirty):
-        by_store.setdefault(slot[0], []).append((slot[1], slot[2], docs[slot]))
-    for store_id, items in by_store.items():
-        await save(stores[store_id], items)
+        revision = revisions[slot]
+        by_store.setdefault(slot[0], []).append((slot[1], slot[2], {**docs[slot], REVISION: revision + 1}, revision))
+    lost = [found for store_id, items in by_store.items() for found in await save(stores[store_id], items)]
+    if lost:
+        raise ConcurrentUpdate(f"{len(lost)} documents were written by another instance meanwhile, e.g. {lost[0]}")
     return failures
 
 

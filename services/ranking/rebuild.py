@@ -15,7 +15,7 @@ from services.ranking.projections import STANDINGS
 from shared.contracts.cycle_config import CycleConfig
 from shared.directory import CYCLES
 from shared.generations import Generations, RebuildConflict
-from shared.ports import ReadStore
+from shared.ports import REVISION, ReadStore
 from shared.shortlists import SHORTLISTS, shortlist_key
 
 
@@ -24,7 +24,10 @@ def _sha256(value: Any) -> str:
 
 
 async def _documents(store: ReadStore, collection: str) -> list[dict]:
-    return sorted(await store.find(collection), key=lambda d: d["_id"])
+    """The collection's documents without their revisions: how often a document was written depends
+    on how the events fell into batches, which differs between the live and a rebuilt generation."""
+    docs = [{k: v for k, v in d.items() if k != REVISION} for d in await store.find(collection)]
+    return sorted(docs, key=lambda d: d["_id"])
 
 
 async def leaderboards(store: ReadStore) -> list[dict]:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from shared.ports import ReadStore
+from shared.ports import REVISION, ReadStore
 from shared.sqlite_file import SqliteFile
 
 SCHEMA = """
@@ -105,16 +105,22 @@ class EmbeddedReadStore(ReadStore):
         return await self._db.transaction(_insert)
 
     async def put_if_revision(self, collection: str, doc_id: str, doc: dict[str, Any], expected_revision: int) -> bool:
-        text = json.dumps({**doc, "_id": doc_id})
+        return not await self.put_many_if_revisions([(collection, doc_id, doc, expected_revision)])
 
-        def _put(conn: sqlite3.Connection) -> bool:  # BEGIN IMMEDIATE: no other writer between read and write
-            row = conn.execute(
-                "SELECT json_extract(doc, '$.revision') FROM docs WHERE coll = ? AND id = ?", (collection, doc_id)
-            ).fetchone()
-            if (0 if row is None or row[0] is None else row[0]) != expected_revision:
-                return False
-            conn.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?)", (collection, doc_id, text))
-            return True
+    async def put_many_if_revisions(self, items: Sequence[tuple[str, str, dict[str, Any], int]]) -> list[tuple[str, str]]:
+        rows = [(collection, doc_id, json.dumps({**doc, "_id": doc_id}), expected)
+                for collection, doc_id, doc, expected in items]
+
+        def _put(conn: sqlite3.Connection) -> list[tuple[str, str]]:  # BEGIN IMMEDIATE: no writer in between
+            lost = []
+            for collection, doc_id, text, expected in rows:
+                row = conn.execute(f"SELECT json_extract(doc, '$.{REVISION}') FROM docs WHERE coll = ? AND id = ?",
+                                   (collection, doc_id)).fetchone()
+                if (0 if row is None or row[0] is None else row[0]) != expected:
+                    lost.append((collection, doc_id))
+                else:
+                    conn.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?)", (collection, doc_id, text))
+            return lost
 
         return await self._db.transaction(_put)
 

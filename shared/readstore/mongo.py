@@ -9,7 +9,7 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeout, PyMongoError
 
-from shared.ports import ReadStore, Unavailable
+from shared.ports import REVISION, ReadStore, Unavailable
 
 SERVER_SELECTION_MS = 5000  # how long an operation waits for an unreachable server before Unavailable
 SOCKET_TIMEOUT_MS = 30_000  # and for the answer of a server that took the request (a hung one: Unavailable)
@@ -73,7 +73,7 @@ class MongoReadStore(ReadStore):
         revision = {"$in": [0, None]} if expected_revision == 0 else expected_revision  # None: no such field
         try:
             result = await self._coll(collection).replace_one(
-                {"_id": doc_id, "revision": revision}, {**doc, "_id": doc_id}, upsert=expected_revision == 0
+                {"_id": doc_id, REVISION: revision}, {**doc, "_id": doc_id}, upsert=expected_revision == 0
             )
         except DuplicateKeyError:  # the upsert found the document stored at another revision
             return False

@@ -65,43 +65,57 @@ async def test_ensure_index_and_ping(read_store):
 
 
 async def test_put_if_revision_creates_only_when_absent_or_at_revision_zero(read_store):
-    assert await read_store.put_if_revision("c", "k", {"revision": 0, "v": "a"}, 0) is True
-    assert await read_store.put_if_revision("c", "k", {"revision": 1, "v": "b"}, 0) is True  # stored at revision 0
-    assert await read_store.put_if_revision("c", "k", {"revision": 1, "v": "c"}, 0) is False
-    assert await read_store.get("c", "k") == {"revision": 1, "v": "b", "_id": "k"}
-    assert await read_store.put_if_revision("c", "missing", {"revision": 4}, 3) is False
+    assert await read_store.put_if_revision("c", "k", {"_revision": 0, "v": "a"}, 0) is True
+    assert await read_store.put_if_revision("c", "k", {"_revision": 1, "v": "b"}, 0) is True  # stored at revision 0
+    assert await read_store.put_if_revision("c", "k", {"_revision": 1, "v": "c"}, 0) is False
+    assert await read_store.get("c", "k") == {"_revision": 1, "v": "b", "_id": "k"}
+    assert await read_store.put_if_revision("c", "missing", {"_revision": 4}, 3) is False
     assert await read_store.get("c", "missing") is None
 
 
 async def test_put_if_revision_replaces_only_the_expected_revision(read_store):
-    await read_store.put("c", "k", {"revision": 2, "v": "a"})
-    assert await read_store.put_if_revision("c", "k", {"revision": 3, "v": "b"}, 1) is False
-    assert await read_store.put_if_revision("c", "k", {"revision": 3, "v": "b"}, 3) is False
-    assert await read_store.put_if_revision("c", "k", {"revision": 3, "v": "b"}, 2) is True
-    assert await read_store.put_if_revision("c", "k", {"revision": 3, "v": "c"}, 3) is True  # same revision again
-    assert await read_store.get("c", "k") == {"revision": 3, "v": "c", "_id": "k"}
+    await read_store.put("c", "k", {"_revision": 2, "v": "a"})
+    assert await read_store.put_if_revision("c", "k", {"_revision": 3, "v": "b"}, 1) is False
+    assert await read_store.put_if_revision("c", "k", {"_revision": 3, "v": "b"}, 3) is False
+    assert await read_store.put_if_revision("c", "k", {"_revision": 3, "v": "b"}, 2) is True
+    assert await read_store.put_if_revision("c", "k", {"_revision": 3, "v": "c"}, 3) is True  # same revision again
+    assert await read_store.get("c", "k") == {"_revision": 3, "v": "c", "_id": "k"}
 
 
 async def test_a_document_stored_without_a_revision_counts_as_revision_zero(read_store):
     """Documents written before revisions were kept (aggregates of an earlier release) stay writable."""
     await read_store.put("c", "unrevised", {"version": 5, "v": "a"})
-    assert await read_store.put_if_revision("c", "unrevised", {"revision": 1, "v": "b"}, 2) is False
-    assert await read_store.put_if_revision("c", "unrevised", {"revision": 1, "v": "b"}, 0) is True
-    assert await read_store.put_if_revision("c", "unrevised", {"revision": 1, "v": "c"}, 0) is False
-    assert await read_store.get("c", "unrevised") == {"revision": 1, "v": "b", "_id": "unrevised"}
+    assert await read_store.put_if_revision("c", "unrevised", {"_revision": 1, "v": "b"}, 2) is False
+    assert await read_store.put_if_revision("c", "unrevised", {"_revision": 1, "v": "b"}, 0) is True
+    assert await read_store.put_if_revision("c", "unrevised", {"_revision": 1, "v": "c"}, 0) is False
+    assert await read_store.get("c", "unrevised") == {"_revision": 1, "v": "b", "_id": "unrevised"}
+
+
+async def test_put_many_if_revisions_writes_those_at_their_expected_revision_and_names_the_others(read_store):
+    await read_store.put("c", "at-2", {"_revision": 2, "v": "a"})
+    await read_store.put("d", "at-1", {"_revision": 1, "v": "a"})
+    lost = await read_store.put_many_if_revisions([
+        ("c", "at-2", {"_revision": 3, "v": "b"}, 2),
+        ("d", "at-1", {"_revision": 2, "v": "b"}, 0),  # another writer got there first
+        ("c", "new", {"_revision": 1, "v": "b"}, 0),
+    ])
+    assert lost == [("d", "at-1")]
+    assert [await read_store.get(c, k) for c, k in (("c", "at-2"), ("d", "at-1"), ("c", "new"))] == [
+        {"_revision": 3, "v": "b", "_id": "at-2"}, {"_revision": 1, "v": "a", "_id": "at-1"},
+        {"_revision": 1, "v": "b", "_id": "new"}]
 
 
 async def test_of_conditional_writes_from_the_same_revision_at_once_exactly_one_wins(read_store):
     writers = 4
     for revision in range(6):  # revision 0: the document does not exist yet
         wins = await asyncio.gather(*(
-            read_store.put_if_revision("c", "k", {"revision": revision + 1, "writer": n}, revision)
+            read_store.put_if_revision("c", "k", {"_revision": revision + 1, "writer": n}, revision)
             for n in range(writers)
         ))
         if wins.count(True) > 1 and await _is_ferretdb(read_store):
             pytest.xfail("FerretDB v1 matches the filter and replaces by _id in two steps: not a compare-and-set")
         assert wins.count(True) == 1, wins
-        assert await read_store.get("c", "k") == {"revision": revision + 1, "writer": wins.index(True), "_id": "k"}
+        assert await read_store.get("c", "k") == {"_revision": revision + 1, "writer": wins.index(True), "_id": "k"}
 
 
 async def _is_ferretdb(store) -> bool:

@@ -449,6 +449,12 @@ class Store:
     async def put(self, collection, doc_id, doc):
         self.docs[(collection, doc_id)] = doc
 
+    async def put_if_revision(self, collection, doc_id, doc, expected):
+        if (self.docs.get((collection, doc_id)) or {}).get("_revision", 0) != expected:
+            return False
+        self.docs[(collection, doc_id)] = doc
+        return True
+
 
 def envelope(event, stream="upstream/x", sequence=1):
     return seal({"event_id": f"{stream}-{sequence}", "type": event.TYPE, "schema_version": 1, "stream": stream,
