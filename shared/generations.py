@@ -236,16 +236,15 @@ class Generations:
         for topic, count in counts.items():
             CONSUMED.labels(service, topic).inc(count)
 
-    async def caught_up(self, generation: int) -> bool:
-        """True once the generation has handled every record appended so far."""
-        for topic in self._sources:
-            for partition, end in (await self._rt.log.end_offsets(topic)).items():
-                if end == 0:
-                    continue
-                done = await self._base.get(PROGRESS, _progress_id(generation, topic, partition))
-                if done is None or done["offset"] < end - 1:
-                    return False
-        return True
+    async def caught_up(self, *generations: int) -> dict[int, bool]:
+        """Per generation, whether it has handled every record appended so far. The end offsets are
+        asked once and the progress read in one query, whatever the number of generations and
+        partitions: a rebuild's status is polled, and on FerretDB each store call costs milliseconds."""
+        ends = {topic: await self._rt.log.end_offsets(topic) for topic in self._sources}
+        done = {doc["_id"]: doc["offset"] for doc in await self._base.find(PROGRESS)}
+        return {g: all(end == 0 or done.get(_progress_id(g, topic, partition), -1) >= end - 1
+                       for topic, partitions in ends.items() for partition, end in partitions.items())
+                for g in generations}
 
     async def digests(self, generation: int) -> dict[str, str]:
         return await self._models.digests(self.view(generation))

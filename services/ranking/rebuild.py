@@ -68,7 +68,7 @@ def _generations(request: Request) -> Generations:
 async def _status(generations: Generations) -> dict[str, Any]:
     control = await generations.control()
     live = [g for g in (control["active"], control["building"]) if g is not None]
-    caught_up = {g: await generations.caught_up(g) for g in live}
+    caught_up = await generations.caught_up(*live)
     status = {"active": control["active"], "building": control["building"], "retired": control["retired"],
               "caught_up": {str(g): done for g, done in caught_up.items()}}
     if control["building"] is not None and all(caught_up.values()):
