@@ -35,6 +35,7 @@ class MongoReadStore(ReadStore):
         self._url = url
         self._database = database
         self._client: AsyncMongoClient | None = None
+        self._ferretdb: bool | None = None  # asked of the server on the first conditional write
 
     async def start(self) -> None:
         self._client = AsyncMongoClient(self._url, serverSelectionTimeoutMS=SERVER_SELECTION_MS,
@@ -68,16 +69,30 @@ class MongoReadStore(ReadStore):
 
     @_unavailable_when_down
     async def put_if_revision(self, collection: str, doc_id: str, doc: dict[str, Any], expected_revision: int) -> bool:
-        """Atomic on MongoDB. FerretDB v1 matches the filter, then replaces by _id in a second step,
-        so there two writers that read the same revision may both succeed.
+        """Atomic on MongoDB. Not on FerretDB v1, which matches a filter and then replaces by _id in a
+        second step, so that two writers that read the same revision may both succeed: there the revision
+        is read by _id and the document replaced by _id, as FerretDB would, without its filter on an
+        unindexed field (1.9x the time of a plain replace, which already scans the whole collection).
 
         Revision 0 is mostly a new document: inserted (an upsert whose filter allows a missing field took
         FerretDB 8x as long as a plain write); only if one exists is it replaced, when it has no revision."""
         if expected_revision == 0 and await self.insert_if_absent(collection, doc_id, doc):
             return True
+        coll = self._coll(collection)
+        if await self._on_ferretdb():
+            stored = await coll.find_one({"_id": doc_id}, {REVISION: 1})
+            if stored is None or stored.get(REVISION, 0) != expected_revision:
+                return False
+            await coll.replace_one({"_id": doc_id}, {**doc, "_id": doc_id})
+            return True
         revision = {"$in": [0, None]} if expected_revision == 0 else expected_revision  # None: no such field
-        result = await self._coll(collection).replace_one({"_id": doc_id, REVISION: revision}, {**doc, "_id": doc_id})
+        result = await coll.replace_one({"_id": doc_id, REVISION: revision}, {**doc, "_id": doc_id})
         return result.matched_count == 1
+
+    async def _on_ferretdb(self) -> bool:
+        if self._ferretdb is None:
+            self._ferretdb = "ferretdbVersion" in await self._client.admin.command("buildInfo")
+        return self._ferretdb
 
     @_unavailable_when_down
     async def find(
