@@ -14,7 +14,6 @@ from shared.envelope import Envelope
 from shared.eventlog.embedded import EmbeddedEventLog
 from shared.ports import TopicSpec
 from shared.processor import AGGREGATES, OUTCOMES, CommandProcessor, LostOwnership
-from shared.readstore.embedded import EmbeddedReadStore
 from tests.unit.counter import Bump, Counter, bump, processor
 
 
@@ -25,17 +24,6 @@ async def event_log(tmp_path):
     await log.ensure_topics([TopicSpec("t.commands", 1), TopicSpec("t.events", 1), TopicSpec("t.dlq", 1)])
     yield log
     await log.close()
-
-
-@pytest.fixture
-async def stores(tmp_path):
-    """Two instances' stores: two connections to one SQLite file, as two processes would have."""
-    opened = [EmbeddedReadStore(tmp_path / "store.sqlite") for _ in range(2)]
-    for store in opened:
-        await store.start()
-    yield opened
-    for store in opened:
-        await store.close()
 
 
 def instance(event_log, store, pause=None, refuse: bool = False) -> CommandProcessor:

@@ -14,7 +14,6 @@ from shared.envelope import Actor, seal
 from shared.eventlog.embedded import EmbeddedEventLog
 from shared.ports import ConcurrentUpdate, TopicSpec
 from shared.projection import Projection, apply_batch, project
-from shared.readstore.embedded import EmbeddedReadStore
 from tests.unit.counter import Bumped
 
 
@@ -36,16 +35,6 @@ def bumped(stream: str, sequence: int = 1):
                  "sequence": sequence, "occurred_at": datetime(2025, 2, 10, tzinfo=UTC),
                  "actor": Actor(id="org", role="organiser"), "correlation_id": "k",
                  "payload": event.model_dump(mode="json"), "previous_hash": None}), event
-
-
-@pytest.fixture
-async def stores(tmp_path):
-    opened = [EmbeddedReadStore(tmp_path / "store.sqlite") for _ in range(2)]
-    for store in opened:
-        await store.start()
-    yield opened
-    for store in opened:
-        await store.close()
 
 
 async def test_of_two_batches_read_from_the_same_revision_the_later_write_loses_and_is_applied_again(stores):

@@ -1,0 +1,18 @@
+"""Fixtures shared by the unit tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.readstore.embedded import EmbeddedReadStore
+
+
+@pytest.fixture
+async def stores(tmp_path):
+    """Two instances' stores: two connections to one SQLite file, as two processes would have."""
+    opened = [EmbeddedReadStore(tmp_path / "store.sqlite") for _ in range(2)]
+    for store in opened:
+        await store.start()
+    yield opened
+    for store in opened:
+        await store.close()
