@@ -6,13 +6,14 @@ from fastapi import APIRouter, HTTPException, Request
 
 from shared.directory import CANDIDATES, CYCLES
 from shared.panel import PANELLISTS, panellist_key
+from shared.projection import without_bookkeeping
 
 
 async def _known(request: Request, collection: str, doc_id: str, what: str) -> dict:
     doc = await request.app.state.runtime.store.get(collection, doc_id)
     if doc is None:
         raise HTTPException(404, {"rule": "not_known_here", "reason": f"{what} is not known here (yet)"})
-    return {k: v for k, v in doc.items() if not k.startswith("_")}
+    return without_bookkeeping(doc)
 
 
 def directory_routes() -> APIRouter:

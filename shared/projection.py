@@ -30,6 +30,11 @@ Loader = Callable[[ReadStore, str, list[str]], Awaitable[dict[str, View]]]
 Saver = Callable[[ReadStore, list[tuple[str, str, View, int]]], Awaitable[list[tuple[str, str]]]]
 
 
+def without_bookkeeping(doc: View) -> View:
+    """A stored document as readers answer with it: the read model without how the store keeps it."""
+    return {k: v for k, v in doc.items() if k not in BOOKKEEPING}
+
+
 class Projection:
     """Pure: which document an event touches, and how it changes it."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 
 from shared.contracts.ranking import ShortlistSettled
-from shared.projection import Projection, View
+from shared.projection import Projection, View, without_bookkeeping
 
 SHORTLISTS = "shortlists"
 
@@ -35,6 +35,6 @@ def shortlist_routes() -> APIRouter:
         if doc is None:
             raise HTTPException(404, {"rule": "no_shortlist",
                                       "reason": f"no shortlist settled for {category_id} in {province} (yet)"})
-        return {k: v for k, v in doc.items() if not k.startswith("_")}
+        return without_bookkeeping(doc)
 
     return router

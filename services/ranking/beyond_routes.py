@@ -23,16 +23,13 @@ from shared.contracts.ranking import ScenarioSpec
 from shared.http import command_route, runtime
 from shared.runtime import Runtime
 from shared.shortlists import shortlist_key
+from shared.projection import without_bookkeeping
 
 Rt = Annotated[Runtime, Depends(runtime)]
 
 
 def _refuse(status: int, rule: str, reason: str) -> HTTPException:
     return HTTPException(status, {"rule": rule, "reason": reason})
-
-
-def _public(doc: dict) -> dict:
-    return {k: v for k, v in doc.items() if not k.startswith("_")}
 
 
 class Preview(BaseModel):
@@ -53,7 +50,7 @@ async def _saved(rt: Runtime, scenario_id: str) -> dict:
     doc = await rt.store.get(SCENARIOS, scenario_id)
     if doc is None or "spec" not in doc:
         raise _refuse(404, "unknown_scenario", f"no scenario {scenario_id} saved (yet)")
-    return _public(doc)
+    return without_bookkeeping(doc)
 
 
 def whatif_routes() -> APIRouter:
@@ -66,7 +63,7 @@ def whatif_routes() -> APIRouter:
     async def saved(rt: Rt, cycle_id: str | None = None) -> list[dict]:
         """The saved scenarios (of one cycle, if given) and their adoptions."""
         docs = await rt.store.find(SCENARIOS, {"cycle_id": cycle_id} if cycle_id else None)
-        return sorted((_public(d) for d in docs if "spec" in d), key=lambda d: (d["cycle_id"], d["scenario_id"]))
+        return sorted((without_bookkeeping(d) for d in docs if "spec" in d), key=lambda d: (d["cycle_id"], d["scenario_id"]))
 
     @router.post("/scenarios/preview")
     async def preview(body: Preview, rt: Rt) -> dict[str, Any]:

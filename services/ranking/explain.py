@@ -38,7 +38,7 @@ from shared.contracts.registration import (
     CycleStageAdvanced,
 )
 from shared.contracts.scoring import IndicatorScored, ScoreAmended, ScoreConfirmed, ScoreFlaggedForReview
-from shared.projection import View, apply_once
+from shared.projection import View, apply_once, without_bookkeeping
 
 TOTALS = ("document_total", "interview_total", "total")
 SCORE_EVENTS = (IndicatorScored, ScoreAmended, InterviewScored, InterviewScoreAmended)
@@ -137,7 +137,7 @@ def _chain(pairs: list[Pair], candidate_id: str, category: Category) -> tuple[li
         })
         if standings.doc_id(envelope, event) == candidate_id:
             standing = apply_once(standings, standing, envelope, event) or standing
-    return chain, {k: v for k, v in standing.items() if k != "_seen"}
+    return chain, without_bookkeeping(standing)
 
 
 def _peer_standings(peers: Iterable[dict], own: View) -> list[View]:
@@ -147,7 +147,7 @@ def _peer_standings(peers: Iterable[dict], own: View) -> list[View]:
     for trail in peers:
         for candidate_id, standing in fold(Standings(), decoded(trail)).items():
             if candidate_id != own["candidate_id"] and all(standing.get(k) == own.get(k) for k in board):
-                found.append({k: v for k, v in standing.items() if k != "_seen"})
+                found.append(without_bookkeeping(standing))
     return sorted(found, key=lambda s: s["candidate_id"])
 
 

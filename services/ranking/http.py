@@ -19,6 +19,7 @@ from shared.directory_http import directory_routes
 from shared.http import command_route, runtime
 from shared.runtime import Runtime
 from shared.shortlists import SHORTLISTS, shortlist_key, shortlist_routes
+from shared.projection import without_bookkeeping
 
 Rt = Annotated[Runtime, Depends(runtime)]
 
@@ -61,6 +62,6 @@ def routes() -> APIRouter:
         if doc is None:
             raise HTTPException(404, {"rule": "unknown_candidate",
                                       "reason": f"no standing for candidate {candidate_id}"})
-        return {k: v for k, v in doc.items() if k != "_id"}
+        return without_bookkeeping(doc)
 
     return router

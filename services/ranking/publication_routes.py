@@ -14,12 +14,9 @@ from shared.directory import CYCLES
 from shared.http import command_route, runtime
 from shared.runtime import Runtime
 from shared.shortlists import shortlist_key
+from shared.projection import without_bookkeeping
 
 Rt = Annotated[Runtime, Depends(runtime)]
-
-
-def _public(doc: dict) -> dict:
-    return {k: v for k, v in doc.items() if not k.startswith("_")}
 
 
 async def _rubric(rt: Runtime, cycle_id: str, category_id: str) -> Rubric:
@@ -50,7 +47,7 @@ def publication_routes() -> APIRouter:
                                       "reason": f"no results of {category_id} in {province} published (yet)"})
         where = {"cycle_id": cycle_id, "category_id": category_id, "province": province}
         nominations = await rt.store.find(NOMINATIONS, where)
-        return {**_public(status), "nominations": [_public(n) for n in nominations]}
+        return {**without_bookkeeping(status), "nominations": [without_bookkeeping(n) for n in nominations]}
 
     @router.get("/leaderboards/{cycle_id}/{category_id}/zones/{zone}")
     async def zone_leaderboard(cycle_id: str, category_id: str, zone: str, rt: Rt):

@@ -10,6 +10,7 @@ from shared.directory_http import directory_routes
 from shared.http import command_route, runtime
 from shared.processor import stored_aggregate
 from shared.runtime import Runtime
+from shared.projection import without_bookkeeping
 
 Rt = Annotated[Runtime, Depends(runtime)]
 
@@ -35,6 +36,6 @@ def routes() -> APIRouter:
         if doc is None:
             raise HTTPException(404, {"rule": "unknown_candidate",
                                       "reason": f"no evidence known here for candidate {candidate_id}"})
-        return {k: v for k, v in doc.items() if not k.startswith("_")}
+        return without_bookkeeping(doc)
 
     return router

@@ -204,3 +204,27 @@ def test_events_record_the_authenticated_actor(played):
     records = played.records(f"{played.settings.namespace}.scoring.events")
     actors = {json.loads(r.value)["actor"]["id"] for r in records}
     assert {"assessor-1", "assessor-2"} <= actors
+
+
+def _bookkeeping(answer, where: str = "") -> list[str]:
+    """Where in a JSON answer a read store's bookkeeping field (`_seen`, `_revision`) shows."""
+    if isinstance(answer, dict):
+        return [f"{where}/{k}" for k in answer if k in ("_seen", "_revision")] + [
+            found for k, v in answer.items() for found in _bookkeeping(v, f"{where}/{k}")]
+    if isinstance(answer, list):
+        return [found for i, v in enumerate(answer) for found in _bookkeeping(v, f"{where}/{i}")]
+    return []
+
+
+def test_no_answer_carries_the_stores_bookkeeping(played):
+    """Reads answer with the read model, not with how the store keeps it idempotent."""
+    leaks, answered = [], 0
+    for service, method, path in _routes(played):
+        if method != "GET":
+            continue
+        response = _request(played, service, method, path, "auditor", True)
+        if response.status_code == 200 and response.headers["content-type"].startswith("application/json"):
+            answered += 1
+            leaks += [(service, path, found) for found in _bookkeeping(response.json())]
+    assert answered >= 20, f"only {answered} reads answered: the played cycle is not what this test expects"
+    assert not leaks, leaks
