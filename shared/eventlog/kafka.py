@@ -103,6 +103,8 @@ class KafkaEventLog(EventLog):
         self._client_id = client_id
         self._producer: AIOKafkaProducer | None = None
         self._renewing = asyncio.Lock()
+        self._offsets: AIOKafkaConsumer | None = None  # group-less, for end offsets; started when first asked
+        self._offsets_starting = asyncio.Lock()
 
     async def start(self) -> None:
         self._producer = await self._new_producer()
@@ -128,6 +130,9 @@ class KafkaEventLog(EventLog):
         return producer
 
     async def close(self) -> None:
+        if self._offsets is not None:
+            await _stop_quietly(self._offsets)
+            self._offsets = None
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
@@ -270,17 +275,27 @@ class KafkaEventLog(EventLog):
         return {tp.partition: offset for tp, offset in ends.items()}
 
     async def _end_offsets(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
-                                    request_timeout_ms=REQUEST_TIMEOUT_MS)
-        await _started(consumer, self._bootstrap)
+        """From one consumer kept for the log's lifetime: lag and rebuild status ask every second or
+        so, and a consumer per question cost a connection and a metadata round trip each time."""
+        consumer = await self._offsets_consumer()
         try:
             return await consumer.end_offsets(partitions)
         except KafkaError as exc:
+            if self._offsets is consumer:  # the next question starts afresh (a broker may have restarted)
+                self._offsets = None
+                # quietly: a CancelledError of aiokafka's own would pass the lag tracker's `except
+                # Exception` and end the consumer loop that measures its lag
+                await _stop_quietly(consumer)
             raise Unavailable(f"end offsets from Kafka at {self._bootstrap}: {exc}") from exc
-        finally:
-            # quietly: a CancelledError of aiokafka's own would pass the lag tracker's `except Exception`
-            # and end the consumer loop that measures its lag
-            await _stop_quietly(consumer)
+
+    async def _offsets_consumer(self) -> AIOKafkaConsumer:
+        async with self._offsets_starting:
+            if self._offsets is None:
+                consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
+                                            request_timeout_ms=REQUEST_TIMEOUT_MS)
+                await _started(consumer, self._bootstrap)
+                self._offsets = consumer
+            return self._offsets
 
     async def ping(self) -> None:
         admin = self._admin()

@@ -73,6 +73,33 @@ def test_a_subscription_closed_while_the_broker_does_not_answer_is_unavailable_n
     assert set(asyncio.run(run())) <= {"closed", "unavailable"}  # a CancelledError would end the test here
 
 
+@pytest.mark.infra
+def test_end_offsets_come_from_one_kept_consumer_that_is_replaced_once_it_fails(infra_settings):
+    """Lag and rebuild status ask for end offsets every second or so; one consumer answers them all,
+    and one whose broker stopped answering is Unavailable once and replaced at the next question."""
+
+    async def run() -> None:
+        log, topic = KafkaEventLog(infra_settings.kafka_bootstrap, "end-offsets"), unique("end-offsets")
+        await log.start()
+        try:
+            await log.ensure_topics([TopicSpec(topic, 2, 3_600_000)])
+            await log.append_many(topic, [("a", b"1", None), ("a", b"2", None)])
+            first = await log.end_offsets(topic)
+            kept = log._offsets
+            assert await log.end_offsets(topic) == first and log._offsets is kept
+            assert sorted(first.values()) == [0, 2]
+            _not_answering(kept._client)
+            with pytest.raises(Unavailable):
+                await log.end_offsets(topic)
+            await log.append(topic, "a", b"3")
+            assert sorted((await log.end_offsets(topic)).values()) == [0, 3] and log._offsets is not kept
+        finally:
+            await log.close()
+            await _delete(infra_settings.kafka_bootstrap, topic)
+
+    asyncio.run(run())
+
+
 def _leaderless(producer, topic: str, seconds: float) -> None:
     """For `seconds`, the producer's metadata gives the topic's partitions no leader (-1)."""
     cluster, until = producer.client.cluster, time.monotonic() + seconds
