@@ -19,7 +19,6 @@ from pathlib import Path
 from bench.generate import events
 from services.ranking.bootstrap import spec as ranking
 from shared.codec import decode
-from shared.generations import get_many, put_many_if_revisions
 from shared.ports import REVISION
 from shared.projection import apply_batch
 from shared.readstore.embedded import EmbeddedReadStore
@@ -44,7 +43,7 @@ async def main(candidates: int) -> dict:
         reactions = ranking.read_models.projections(many)
         started = time.perf_counter()
         for start in range(0, len(decoded), 500):
-            await apply_batch(reactions, decoded[start:start + 500], get_many, put_many_if_revisions)
+            await apply_batch(reactions, decoded[start:start + 500])
         many_s = time.perf_counter() - started
         same = _documents(one) == _documents(many)
     finally:

@@ -21,7 +21,7 @@ from shared.consumer import ConsumerLoop, handle_or_park
 from shared.logging import bind_correlation, clear_context, get_logger
 from shared.metrics import CONSUMED
 from shared.ports import ReadStore, Record
-from shared.projection import ProjectionReaction, Reaction, View, apply_batch, event_handler
+from shared.projection import ProjectionReaction, Reaction, apply_batch, event_handler
 
 CONTROL = "read_model_generations"
 PROGRESS = "read_model_progress"
@@ -95,15 +95,6 @@ class GenerationalStore(ReadStore):
 
     async def ping(self) -> None:
         await self._base.ping()
-
-
-async def get_many(store: ReadStore, collection: str, ids: list[str]) -> dict[str, View]:
-    return await store.get_many(collection, ids)
-
-
-async def put_many_if_revisions(store: ReadStore, items: list[tuple[str, str, View, int]]) -> list[tuple[str, str]]:
-    """Once per document and batch, not once per event; only where no other instance wrote meanwhile."""
-    return await store.put_many_if_revisions(items)
 
 
 def _progress_id(generation: int, topic: str, partition: int) -> str:
@@ -222,7 +213,7 @@ class Generations:
                 origin.append(record)
             except PoisonRecord as poison:
                 await dead_letters.send(record, str(poison))
-        failures = await apply_batch(reactions, decoded, get_many, put_many_if_revisions)
+        failures = await apply_batch(reactions, decoded)
         for index, exc in sorted(failures.items()):
             record = origin[index]
             envelope = decoded[index][0]

@@ -25,9 +25,6 @@ from shared.ports import REVISION, ConcurrentUpdate, ReadStore, Record
 View = dict[str, Any]
 Reaction = Callable[[Envelope, DomainEvent], Awaitable[None]]
 BOOKKEEPING = ("_id", "_seen", REVISION)
-Loader = Callable[[ReadStore, str, list[str]], Awaitable[dict[str, View]]]
-# (collection, id, document, expected revision) -> the (collection, id) of those another instance wrote first
-Saver = Callable[[ReadStore, list[tuple[str, str, View, int]]], Awaitable[list[tuple[str, str]]]]
 
 
 def without_bookkeeping(doc: View) -> View:
@@ -153,10 +150,10 @@ Decoded = tuple[Envelope, DomainEvent]
 
 
 async def apply_batch(
-    reactions: Sequence[ProjectionReaction], events: Sequence[Decoded], load: Loader, save: Saver
+    reactions: Sequence[ProjectionReaction], events: Sequence[Decoded]
 ) -> dict[int, Exception]:
     """Apply a batch of decoded events to every projection in memory, reading each touched
-    document once (`load`) and writing each changed one once (`save`), with exactly the result of
+    document once (`get_many`) and writing each changed one once (`put_many_if_revisions`), with exactly the result of
     reacting to the events one by one in order. An event whose projection raises is not applied
     from that projection on (as when the per-event handler fails there); the errors are returned
     by the event's index so that the caller can park the record."""
@@ -184,7 +181,7 @@ async def apply_batch(
     stores = {id(r.store): r.store for r in reactions}
     docs: dict[tuple[int, str, str], View] = {}
     for (store_id, collection), ids in wanted.items():
-        found = await load(stores[store_id], collection, sorted(ids))
+        found = await stores[store_id].get_many(collection, sorted(ids))
         for doc_id in ids:
             docs[(store_id, collection, doc_id)] = found.get(doc_id) or {}
     revisions = {slot: doc.get(REVISION, 0) for slot, doc in docs.items()}
@@ -208,7 +205,7 @@ async def apply_batch(
     for slot in sorted(dirty):
         revision = revisions[slot]
         by_store.setdefault(slot[0], []).append((slot[1], slot[2], {**docs[slot], REVISION: revision + 1}, revision))
-    lost = [found for store_id, items in by_store.items() for found in await save(stores[store_id], items)]
+    lost = [found for store_id, items in by_store.items() for found in await stores[store_id].put_many_if_revisions(items)]
     if lost:
         raise ConcurrentUpdate(f"{len(lost)} documents were written by another instance meanwhile, e.g. {lost[0]}")
     return failures

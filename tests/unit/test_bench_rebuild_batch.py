@@ -17,7 +17,6 @@ from services.ranking.bootstrap import spec as ranking
 from shared.codec import decode
 from shared.contracts.registration import CandidateWithdrawn
 from shared.contracts.scoring import ScoreAmended, ScoreConfirmed, ScoreFlaggedForReview
-from shared.generations import get_many, put_many_if_revisions
 from shared.projection import Projection, ProjectionReaction, apply_batch, project
 from shared.readstore.embedded import EmbeddedReadStore
 
@@ -105,7 +104,7 @@ async def _batched(store, values, extra, seed):
     while start < len(values):
         size = rng.choice([1, 2, 7, 50, 500, 5000])
         batch = [decode(v) for v in values[start:start + size]]
-        failures = await apply_batch(reactions, batch, get_many, put_many_if_revisions)
+        failures = await apply_batch(reactions, batch)
         failed += [start + i for i in sorted(failures)]
         start += size
     return failed
