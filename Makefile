@@ -51,7 +51,7 @@ test: venv browser
 # tests/RESULTS.md; `make test` runs their smoke subset.
 chaos: venv
 	deploy/local/up.sh
-	PARITRANA_CHAOS_FULL=1 PARITRANA_CHAOS_RUNS=$(or $(RUNS),20) PARITRANA_CHAOS_REPORT=tests/chaos-report.json \
+	PARITRANA_CHAOS_FULL=1 PARITRANA_CHAOS_RUNS=$(or $(RUNS),20) PARITRANA_CHAOS_OUTAGE_RUNS=$(or $(OUTAGE_RUNS),3) PARITRANA_CHAOS_REPORT=tests/chaos-report.json \
 	  $(PY) -m pytest tests/chaos -q; status=$$?; deploy/local/down.sh; exit $$status
 
 # Benchmarks on both backends in one run (bench/suite.py); results in bench/RESULTS.md.

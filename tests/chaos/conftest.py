@@ -1,7 +1,8 @@
 """The fault suites. By default a smoke subset runs (the checks' own tests and one crash run on the
 embedded backend, as `make test` does in CI); `make chaos` runs them in full: PARITRANA_CHAOS_FULL=1 (adds the
 broker/store restarts and the scale-out), PARITRANA_CHAOS_RUNS=20 (crash runs per backend),
-PARITRANA_CHAOS_BACKENDS=embedded,kafka, and PARITRANA_CHAOS_REPORT=<file> to write the counts as JSON
+PARITRANA_CHAOS_BACKENDS=embedded,kafka, PARITRANA_CHAOS_OUTAGE_RUNS=3 (restarts per backend), and
+PARITRANA_CHAOS_REPORT=<file> to write the counts as JSON
 (tests/RESULTS.md quotes them). Kafka runs are marked `infra`: without Kafka and FerretDB they fail."""
 
 from __future__ import annotations

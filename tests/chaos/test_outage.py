@@ -6,6 +6,7 @@ recover on their own (nothing is restarted but the server), and the outcome equa
 
 from __future__ import annotations
 
+import os
 import random
 import time
 
@@ -17,6 +18,7 @@ from tests.chaos.conftest import PLAN_SEEDS, tally
 from tests.chaos.harness import Faults, compare, play, running_cluster
 from tests.chaos.infra import OwnInfra
 
+RUNS = int(os.environ.get("PARITRANA_CHAOS_OUTAGE_RUNS", "1"))  # per backend, each at a seeded other point
 DOWN_FOR = 8.0  # seconds each outage lasts at least (the probes run meanwhile)
 ANSWER_WITHIN = 45.0  # a request while a backend is down is answered (503) within this, never hangs
 PROBE = {"score_id": "probe-a", "candidate_id": "probe-nobody", "supersedes": "probe-none",
@@ -48,12 +50,13 @@ def _probe(services, token: str, key: str) -> dict:
 
 
 @pytest.mark.infra
+@pytest.mark.parametrize("run", range(RUNS))
 @pytest.mark.parametrize("which", ["kafka", "ferretdb"])
-def test_a_backend_restarted_mid_cycle_loses_nothing_and_answers_503_meanwhile(which, own_infra, references,
+def test_a_backend_restarted_mid_cycle_loses_nothing_and_answers_503_meanwhile(which, run, own_infra, references,
                                                                                chaos_root):
     plan_seed = PLAN_SEEDS[0]
     reference = references("kafka", plan_seed)
-    at = random.Random(f"outage-{which}").randrange(reference.ledger.commands // 3, 2 * reference.ledger.commands // 3)
+    at = random.Random(f"outage-{which}" + (f"-{run}" if run else "")).randrange(reference.ledger.commands // 3, 2 * reference.ledger.commands // 3)
     probes: list[dict] = []
     with running_cluster("kafka", chaos_root, own_infra.service_env) as (services, settings):
         token = services.jwt_secret and _token(services)
