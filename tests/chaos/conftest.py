@@ -53,16 +53,18 @@ def references(chaos_root):
             assert outcome.digests["identical"], outcome.digests
             assert outcome.ledger.retries == 0, "the undisturbed run needed retries"
             cache[(backend, plan_seed)] = outcome
-            tally("reference runs", commands=outcome.ledger.commands, events=outcome.log.events)
+            tally("reference runs", commands=outcome.ledger.commands, events=outcome.log.events,
+                  refused=len(outcome.ledger.refused))
         return cache[(backend, plan_seed)]
 
     return reference
 
 
 def tally(suite: str, runs: int = 1, faults: int = 0, commands: int = 0, events: int = 0, inputs: int = 0,
-          retries: int = 0, unavailable: int = 0) -> None:
+          retries: int = 0, unavailable: int = 0, refused: int = 0) -> None:
     for name, value in (("runs", runs), ("faults", faults), ("commands", commands), ("events", events),
-                        ("inputs", inputs), ("retries", retries), ("unavailable", unavailable)):
+                        ("inputs", inputs), ("retries", retries), ("unavailable", unavailable),
+                        ("refused", refused)):
         TALLY[f"{suite}|{name}"] += value
 
 

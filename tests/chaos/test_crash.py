@@ -37,7 +37,7 @@ def test_killing_each_service_midway_changes_nothing(backend, run, references, c
             faults.finish()
     assert sorted(target for _n, target in faults.injected) == sorted(SERVICES), faults.injected
     tally("crash", faults=len(faults.injected), commands=ledger.commands, events=outcome.log.events,
-          retries=ledger.retries, unavailable=ledger.unavailable)
+          retries=ledger.retries, unavailable=ledger.unavailable, refused=len(ledger.refused))
     problems = compare(outcome, reference)
     assert not problems, "\n".join(problems)
     assert outcome.log.events == reference.log.events
