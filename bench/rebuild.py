@@ -4,8 +4,8 @@
 
 Fills a fresh namespace through the generator's fast path (bench.generate), starts the ranking
 service as its own process, waits until the live generation has caught up, then `RUNS` times:
-`POST /rebuilds`, wait until the new generation's progress reaches every partition's end (read
-from the store, polled every 50 ms), `GET /rebuilds` (the digests of both generations, which
+`POST /rebuilds`, wait until the new generation's progress reaches every partition's end (embedded:
+read from the store every 50 ms; Kafka: ranking's `GET /rebuilds` every 0.5 s), `GET /rebuilds` (the digests of both generations, which
 must be identical) and switch. On Kafka, Kafka's own consumer (ConsumerPerformance, the class of
 kafka-consumer-perf-test) reads the same topics in the same run. Prints one JSON object.
 """

@@ -82,11 +82,11 @@ def _rebuild(results: dict) -> list[str]:
            "Log filled by the generator's fast path (`bench/generate.py`: seeded facts with valid envelopes,",
            "the contracts' payloads and SHA-256 hash chains, appended through `EventLog.append_many`; a sample",
            "is decoded back while writing), not through the APIs. Timed from `POST /rebuilds` until the new",
-           "generation's progress has reached every partition's end (polled every 50 ms from the store);",
-           "then `GET /rebuilds` compares both generations' digests. On Kafka the progress is polled through",
-           "`GET /rebuilds` instead (a second MongoDB client reading beside the service coincided with FerretDB",
-           "stalls), which computes both digests once both have caught up: there the time includes one digest",
-           "computation, so the Kafka rate is a lower bound.", ""]
+           "generation's progress has reached every partition's end (embedded: read from the store every",
+           "50 ms); then `GET /rebuilds` compares both generations' digests. On Kafka the progress is polled",
+           "every 0.5 s through `GET /rebuilds` instead (a second MongoDB client reading beside the service",
+           "coincided with FerretDB stalls), which computes both digests once both have caught up: there the",
+           "time includes one digest computation, so the Kafka rate is a lower bound.", ""]
     rows, perf_lines, profiles = [], [], []
     for backend in ("embedded", "kafka"):
         r = _result(results, f"rebuild-{backend}")
