@@ -153,10 +153,10 @@ async def apply_batch(
     reactions: Sequence[ProjectionReaction], events: Sequence[Decoded]
 ) -> dict[int, Exception]:
     """Apply a batch of decoded events to every projection in memory, reading each touched
-    document once (`get_many`) and writing each changed one once (`put_many_if_revisions`), with exactly the result of
-    reacting to the events one by one in order. An event whose projection raises is not applied
-    from that projection on (as when the per-event handler fails there); the errors are returned
-    by the event's index so that the caller can park the record."""
+    document once (`get_many`) and writing each changed one once (`put_many_if_revisions`), with
+    exactly the result of reacting to the events one by one in order. An event whose projection
+    raises is not applied from that projection on (as when the per-event handler fails there); the
+    errors are returned by the event's index so that the caller can park the record."""
     wanted: dict[tuple[int, str], set[str]] = {}
     # per event, in the reactions' order: (reaction, (store id, collection, doc id)) for each
     # document the event touches, and (None, exception) if a doc_id raised
@@ -205,7 +205,8 @@ async def apply_batch(
     for slot in sorted(dirty):
         revision = revisions[slot]
         by_store.setdefault(slot[0], []).append((slot[1], slot[2], {**docs[slot], REVISION: revision + 1}, revision))
-    lost = [found for store_id, items in by_store.items() for found in await stores[store_id].put_many_if_revisions(items)]
+    lost = [found for store_id, items in by_store.items()
+            for found in await stores[store_id].put_many_if_revisions(items)]
     if lost:
         raise ConcurrentUpdate(f"{len(lost)} documents were written by another instance meanwhile, e.g. {lost[0]}")
     return failures
