@@ -63,7 +63,8 @@ def whatif_routes() -> APIRouter:
     async def saved(rt: Rt, cycle_id: str | None = None) -> list[dict]:
         """The saved scenarios (of one cycle, if given) and their adoptions."""
         docs = await rt.store.find(SCENARIOS, {"cycle_id": cycle_id} if cycle_id else None)
-        return sorted((without_bookkeeping(d) for d in docs if "spec" in d), key=lambda d: (d["cycle_id"], d["scenario_id"]))
+        return sorted((without_bookkeeping(d) for d in docs if "spec" in d),
+                      key=lambda d: (d["cycle_id"], d["scenario_id"]))
 
     @router.post("/scenarios/preview")
     async def preview(body: Preview, rt: Rt) -> dict[str, Any]:

@@ -56,7 +56,8 @@ def test_a_backend_restarted_mid_cycle_loses_nothing_and_answers_503_meanwhile(w
                                                                                chaos_root):
     plan_seed = PLAN_SEEDS[0]
     reference = references("kafka", plan_seed)
-    at = random.Random(f"outage-{which}" + (f"-{run}" if run else "")).randrange(reference.ledger.commands // 3, 2 * reference.ledger.commands // 3)
+    commands = reference.ledger.commands
+    at = random.Random(f"outage-{which}" + (f"-{run}" if run else "")).randrange(commands // 3, 2 * commands // 3)
     probes: list[dict] = []
     with running_cluster("kafka", chaos_root, own_infra.service_env) as (services, settings):
         token = services.jwt_secret and _token(services)
