@@ -52,12 +52,6 @@ class _Ordered:
         return isinstance(other, _Ordered) and self.value == other.value
 
 
-# one statement per conditional write; a document without a revision counts as revision 0
-_WRITE_AT_REVISION_ZERO = ("INSERT INTO docs VALUES (?, ?, ?) ON CONFLICT (coll, id) DO UPDATE SET doc = excluded.doc "
-                           f"WHERE coalesce(json_extract(docs.doc, '$.{REVISION}'), 0) = 0")
-_WRITE_AT_REVISION = f"UPDATE docs SET doc = ? WHERE coll = ? AND id = ? AND json_extract(doc, '$.{REVISION}') = ?"
-
-
 class EmbeddedReadStore(ReadStore):
     def __init__(self, path: Path) -> None:
         self._db = SqliteFile(path, synchronous="NORMAL")
@@ -120,12 +114,12 @@ class EmbeddedReadStore(ReadStore):
         def _put(conn: sqlite3.Connection) -> list[tuple[str, str]]:  # BEGIN IMMEDIATE: no writer in between
             lost = []
             for collection, doc_id, text, expected in rows:
-                if expected == 0:
-                    written = conn.execute(_WRITE_AT_REVISION_ZERO, (collection, doc_id, text)).rowcount
-                else:
-                    written = conn.execute(_WRITE_AT_REVISION, (text, collection, doc_id, expected)).rowcount
-                if not written:
+                row = conn.execute(f"SELECT json_extract(doc, '$.{REVISION}') FROM docs WHERE coll = ? AND id = ?",
+                                   (collection, doc_id)).fetchone()
+                if (0 if row is None or row[0] is None else row[0]) != expected:
                     lost.append((collection, doc_id))
+                else:
+                    conn.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?)", (collection, doc_id, text))
             return lost
 
         return await self._db.transaction(_put)
