@@ -35,6 +35,7 @@ simulate: venv
 
 schemas: venv
 	$(PY) -m shared.schemagen
+	$(PY) -m services.openapi
 
 test-unit: venv browser
 	$(PY) -m pytest -m "not infra" -q
