@@ -27,11 +27,11 @@ browser:
 run: venv
 	$(PY) -m paritrana.demo
 
-# A seeded cycle through the APIs: make simulate SEED=7 VILLAGES=40 EMPLOYERS=150 SCALE=zone PROVINCE=bali
-# (VILLAGES and EMPLOYERS are per province; SCALE is province, zone or national)
+# A seeded cycle through the APIs: make simulate SEED=7 VILLAGES=40 EMPLOYERS=150 SCALE=zone PROVINCE=bali CLIENTS=8
+# (VILLAGES and EMPLOYERS are per province; SCALE is province, zone or national; CLIENTS people act at once)
 simulate: venv
 	$(PY) -m paritrana.simulate $(or $(SEED),1) $(or $(VILLAGES),40) $(or $(EMPLOYERS),150) \
-	  $(or $(SCALE),province) $(or $(PROVINCE),bali)
+	  $(or $(SCALE),province) $(or $(PROVINCE),bali) $(or $(CLIENTS),1)
 
 schemas: venv
 	$(PY) -m shared.schemagen

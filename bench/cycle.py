@@ -1,10 +1,11 @@
 """Benchmark: a province cycle end to end through the APIs, then queries and commands under load
 from 100 concurrent clients, and every service's peak RSS; one backend per call.
 
-    python -m bench.cycle BACKEND EMPLOYERS VILLAGES SECONDS [CLIENTS]
+    python -m bench.cycle BACKEND EMPLOYERS VILLAGES SECONDS [CLIENTS [PEOPLE]]
 
 1. End to end: `paritrana.simulate`'s seeded province cycle (registration import, panel,
-   evidence, screening, assessment, plenary, interviews, publication) on five service processes.
+   evidence, screening, assessment, plenary, interviews, publication) on five service processes,
+   PEOPLE (default 8) verifiers, assessors and interviewers acting at once.
 2. Load, on the same cluster: three windows of SECONDS each, CLIENTS concurrent clients (one asyncio task
    each, keep-alive connections) send (a) leaderboard queries of the simulated province,
    (b) explanation queries of its candidates, (c) score commands: a second, demo-rubric cycle at
@@ -137,18 +138,19 @@ def load_commands(urls: dict[str, str], chains: list[dict], seconds: float) -> d
     return [asyncio.run(_load(amend, len(chains), seconds)) for _ in range(WINDOWS)]
 
 
-def run(backend: str, employers: int, villages: int, seconds: float, clients: int = 100) -> dict:
+def run(backend: str, employers: int, villages: int, seconds: float, clients: int = 100, people: int = 8) -> dict:
     data = Path(tempfile.mkdtemp(prefix="paritrana-bench-cycle-"))
     env = {"PARITRANA_BACKEND": backend, "PARITRANA_NAMESPACE": f"benchcy{backend[0]}{int(time.time())}",
            "PARITRANA_DATA_DIR": str(data), "PARITRANA_LOG_LEVEL": "WARNING"}
     services = cluster(env, data / "logs")
     services.start()
-    result: dict = {"backend": backend, "employers": employers, "villages": villages, "clients": clients}
+    result: dict = {"backend": backend, "employers": employers, "villages": villages, "clients": clients,
+                    "people": people}
     try:
         api = Api(services.urls(), "organiser-1", "organiser", services.jwt_secret)
         the_plan = plan(1, villages=villages, employers=employers)
         started = time.perf_counter()
-        summary = Simulation(api, the_plan).play()
+        summary = Simulation(api, the_plan, clients=people).play()
         result["e2e_seconds"] = time.perf_counter() - started
         result["candidates"] = summary["candidates"]
         result["seconds_per_stage"] = summary["seconds_per_stage"]
@@ -168,5 +170,5 @@ def run(backend: str, employers: int, villages: int, seconds: float, clients: in
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    print(json.dumps(run(args[0], int(args[1]), int(args[2]), float(args[3]),
-                         int(args[4]) if len(args) > 4 else 100), default=str))
+    print(json.dumps(run(args[0], int(args[1]), int(args[2]), float(args[3]), *(int(a) for a in args[4:6])),
+                     default=str))

@@ -63,12 +63,13 @@ def _e2e(results: dict) -> list[str]:
         national = extrapolate(r["e2e_seconds"], r["candidates"], NATIONAL_CANDIDATES)
         stages = ", ".join(f"{k} {v:.0f} s" for k, v in r["seconds_per_stage"].items())
         events = f"{r['events']:,}" if isinstance(r["events"], int) else r["events"]
-        rows.append([backend, f"{r['candidates']:,}", events,
+        rows.append([backend, f"{r['candidates']:,}", str(r.get("people", 1)), events,
                      f"{r['e2e_seconds']:.0f} s", stages,
                      f"{national / 3600:,.1f} h", f"< {TARGETS['e2e'][backend] / 60:.0f} min",
                      verdict(national, TARGETS["e2e"][backend], higher_is_better=False)])
     if rows:
-        out += [table(["backend", "candidates", "events", "end to end", "per stage", "national (extrapolated)",
+        out += [table(["backend", "candidates", "people at once", "events", "end to end", "per stage",
+                       "national (extrapolated)",
                        "target", "verdict"], rows), ""]
         out.append(f"National extrapolation: linear in candidates, to {NATIONAL_CANDIDATES:,} (38 provinces, 514 "
                    "regencies/cities, 83,441 village-level units, 839,937 employers); one run each; labelled an "

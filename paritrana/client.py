@@ -23,17 +23,18 @@ class Api:
     demo's and the tests' clusters make one; real deployments hand tokens out instead)."""
 
     def __init__(self, urls: dict[str, str], actor_id: str, role: str, jwt_secret: str | None = None,
-                 provinces: tuple[str, ...] = (ALL_PROVINCES,), candidate_id: str | None = None) -> None:
+                 provinces: tuple[str, ...] = (ALL_PROVINCES,), candidate_id: str | None = None,
+                 http: httpx.Client | None = None) -> None:
         self._urls, self._secret = urls, jwt_secret
         self._headers: dict[str, str] = {}
         if jwt_secret is not None:
             who = Principal(id=actor_id, role=role, provinces=list(provinces), candidate_id=candidate_id)
             self._headers["Authorization"] = f"Bearer {issue_token(jwt_secret, who)}"
-        self._http = httpx.Client(timeout=30)
+        self._http = http or httpx.Client(timeout=30)  # shared by as_actor's clients (httpx: safe across threads)
 
     def as_actor(self, actor_id: str, role: str, provinces: tuple[str, ...] = (ALL_PROVINCES,),
                  candidate_id: str | None = None) -> Api:
-        return Api(self._urls, actor_id, role, self._secret, provinces, candidate_id)
+        return Api(self._urls, actor_id, role, self._secret, provinces, candidate_id, self._http)
 
     @property
     def token(self) -> str | None:

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import random
+import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import httpx
@@ -194,8 +196,9 @@ class RetryingApi(Api):
 
     def __init__(self, urls: dict[str, str], actor_id: str, role: str, jwt_secret: str | None = None,
                  provinces: tuple[str, ...] = (ALL_PROVINCES,), candidate_id: str | None = None,
-                 ledger: Ledger | None = None, patience: float = 180, grace: float = 60) -> None:
-        super().__init__(urls, actor_id, role, jwt_secret, provinces, candidate_id)
+                 ledger: Ledger | None = None, patience: float = 180, grace: float = 60,
+                 http: httpx.Client | None = None) -> None:
+        super().__init__(urls, actor_id, role, jwt_secret, provinces, candidate_id, http)
         self._args = (urls, jwt_secret)
         self.ledger, self.patience, self.grace = ledger or Ledger(), patience, grace
 
@@ -203,7 +206,7 @@ class RetryingApi(Api):
                  candidate_id: str | None = None) -> RetryingApi:
         urls, secret = self._args
         return RetryingApi(urls, actor_id, role, secret, provinces, candidate_id, self.ledger, self.patience,
-                           self.grace)
+                           self.grace, self._http)
 
     def _retried(self, call: Callable[[], dict]) -> dict:
         deadline = time.monotonic() + self.patience
@@ -248,14 +251,30 @@ class RetryingApi(Api):
 
 
 class Simulation:
-    """Plays a plan through the APIs, stage by stage, reporting progress."""
+    """Plays a plan through the APIs, stage by stage, reporting progress.
 
-    def __init__(self, api: Api, the_plan: Plan, progress: Progress = lambda stage, done, total: None) -> None:
-        self.api, self.plan, self.progress = api, the_plan, progress
+    With `clients` > 1 that many people act at once (threads) on the candidates of the evidence,
+    assessment and interview stages, as verifiers, assessors and interviewers do. What each sends
+    depends on the seed and the candidate only, never on the order they happen to go in.
+    """
+
+    def __init__(self, api: Api, the_plan: Plan, progress: Progress = lambda stage, done, total: None,
+                 clients: int = 1) -> None:
+        self.api, self.plan, self.progress, self.clients = api, the_plan, progress, clients
         self.config = shipped("paritrana-2024").model_copy(update={"cycle_id": the_plan.cycle_id})
-        self.rng = random.Random(the_plan.seed + 1)
         self.counts: Counter = Counter()
         self.sent: dict[str, dict[str, set[str]]] = {"scores": {}, "interviews": {}}  # kind -> candidate -> ids
+        self._number = {c.id: n for n, c in enumerate(the_plan.candidates)}
+        self._lock = threading.Lock()
+
+    def _rng(self, *about: str) -> random.Random:
+        return random.Random(":".join([str(self.plan.seed), *about]))
+
+    def _tally(self, name: str, kind: str | None = None, candidate_id: str = "", sent_id: str = "") -> None:
+        with self._lock:
+            self.counts[name] += 1
+            if kind is not None:
+                self.sent[kind].setdefault(candidate_id, set()).add(sent_id)
 
     def as_(self, who: str, role: str, province: str | None = None) -> Api:
         """Someone's token: a committee's people and panellists are scoped to their province."""
@@ -272,9 +291,20 @@ class Simulation:
         return self.summary()
 
     def _each(self, stage: str, items: list, act: Callable) -> None:
-        for done, item in enumerate(items, start=1):
-            act(item)
-            self.progress(stage, done, len(items))
+        if self.clients <= 1:
+            for done, item in enumerate(items, start=1):
+                act(item)
+                self.progress(stage, done, len(items))
+            return
+        with ThreadPoolExecutor(self.clients, thread_name_prefix=f"sim-{stage}") as pool:
+            futures = [pool.submit(act, item) for item in items]
+            try:
+                for done, future in enumerate(as_completed(futures), start=1):
+                    future.result()
+                    self.progress(stage, done, len(items))
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
 
     def register(self) -> None:
         organiser = self.as_("organiser-1", "organiser")
@@ -347,7 +377,7 @@ class Simulation:
             secretary.post("evidence", "/verifications", {"candidate_id": c.id, "evidence_id": document_id,
                                                            "verdict": "verified"},
                            key=f"{self.plan.cycle_id}-dv-{c.id}-{indicator}")
-        self.counts["figures"] += 1
+        self._tally("figures")
 
     def screen(self) -> None:
         advance(self.api, self.plan.cycle_id, "screening")
@@ -377,40 +407,40 @@ class Simulation:
 
     def _score_candidate(self, c: Candidate) -> None:
         rubric = self.config.category(c.category).rubric
-        for indicator in (i for i in rubric.indicators if i.method == "judged"):
-            for assessor in (person(a, c.province) for a in ASSESSORS):
-                if (assessor, c.id) in self.plan.conflicts:
-                    continue
-                score_id = f"s{self.counts['scores']:07d}"
-                body = {"score_id": score_id, "candidate_id": c.id, "indicator_id": indicator.id,
-                        "assessor_id": assessor, "evidence": [self._figure(c)], **self._value(indicator, c, assessor)}
-                self.as_(assessor, "assessor", c.province).post("scoring", "/scores", body,
-                                                                key=f"{self.plan.cycle_id}-{score_id}")
-                self.sent["scores"].setdefault(c.id, set()).add(score_id)
-                self.counts["scores"] += 1
-                if self.rng.random() < 0.04:
-                    self._amend(assessor, c, score_id, indicator)
+        judged = [i for i in rubric.indicators if i.method == "judged"]
+        pairs = [(i, person(a, c.province)) for i in judged for a in ASSESSORS]
+        for n, (indicator, assessor) in enumerate(pairs):
+            if (assessor, c.id) in self.plan.conflicts:
+                continue
+            rng = self._rng(c.id, indicator.id, assessor)
+            score_id = f"s{self._number[c.id]:07d}-{n:02d}"
+            body = {"score_id": score_id, "candidate_id": c.id, "indicator_id": indicator.id,
+                    "assessor_id": assessor, "evidence": [self._figure(c)], **self._value(indicator, c, assessor, rng)}
+            self.as_(assessor, "assessor", c.province).post("scoring", "/scores", body,
+                                                            key=f"{self.plan.cycle_id}-{score_id}")
+            self._tally("scores", "scores", c.id, score_id)
+            if rng.random() < 0.04:
+                self._amend(assessor, c, score_id, indicator, rng)
 
     def _figure(self, c: Candidate) -> str:
         return f"cov-{c.id}-2" if c.id in self.plan.corrected else f"cov-{c.id}"
 
-    def _value(self, indicator, c: Candidate, assessor: str) -> dict:
+    def _value(self, indicator, c: Candidate, assessor: str, rng: random.Random) -> dict:
         bias = 18 if assessor == lenient(c.province) else 0  # well past the analytics' 10-point offset from the panel
 
         def seen() -> float:
-            return round(max(0, min(100, self.rng.gauss(c.quality + bias, 6))), 1)
+            return round(max(0, min(100, rng.gauss(c.quality + bias, 6))), 1)
 
         if indicator.sub_indicators:
             return {"criteria": {s.id: seen() for s in indicator.sub_indicators}}
         return {"value": seen()}
 
-    def _amend(self, assessor: str, c: Candidate, score_id: str, indicator) -> None:
+    def _amend(self, assessor: str, c: Candidate, score_id: str, indicator, rng: random.Random) -> None:
         body = {"score_id": f"{score_id}-a", "candidate_id": c.id, "supersedes": score_id, "assessor_id": assessor,
-                "reason": "second reading of the supporting documents", **self._value(indicator, c, assessor)}
+                "reason": "second reading of the supporting documents", **self._value(indicator, c, assessor, rng)}
         self.as_(assessor, "assessor", c.province).post("scoring", "/amendments", body,
                                                         key=f"{self.plan.cycle_id}-{score_id}-a")
-        self.sent["scores"][c.id].add(body["score_id"])
-        self.counts["amendments"] += 1
+        self._tally("amendments", "scores", c.id, body["score_id"])
 
     def _boards(self):
         """(province, category, its provincial leaderboard's path), for every province and category."""
@@ -471,11 +501,10 @@ class Simulation:
         indicator = self.config.category(category).rubric.indicator("interview")
         for interviewer in panel:
             body = {"score_id": f"i-{c.id}-{interviewer}"[:64], "candidate_id": c.id, "interviewer_id": interviewer,
-                    "indicator_id": "interview", **self._value(indicator, c, interviewer)}
+                    "indicator_id": "interview", **self._value(indicator, c, interviewer, self._rng(c.id, interviewer))}
             self.as_(interviewer, "interviewer", c.province).post("interview", "/interview-scores", body,
                                                      key=f"{self.plan.cycle_id}-{body['score_id']}")
-            self.sent["interviews"].setdefault(c.id, set()).add(body["score_id"])
-            self.counts["interview scores"] += 1
+            self._tally("interview scores", "interviews", c.id, body["score_id"])
 
     def publish(self) -> None:
         advance(self.api, self.plan.cycle_id, "provincial_results")
@@ -508,7 +537,7 @@ class Simulation:
 
 
 def run_cluster(seed: int, villages: int, employers: int, progress: Progress, scale: str = "province",
-                province: str = "bali") -> dict:
+                province: str = "bali", clients: int = 1) -> dict:
     """Start the five services (PARITRANA_BACKEND decides which backend), play the plan, stop them."""
     import tempfile
     from pathlib import Path
@@ -522,13 +551,13 @@ def run_cluster(seed: int, villages: int, employers: int, progress: Progress, sc
     try:
         api = Api(services.urls(), "organiser-1", "organiser", services.jwt_secret)
         the_plan = plan(seed, province, villages=villages, employers=employers, scale=scale)
-        return Simulation(api, the_plan, progress).play()
+        return Simulation(api, the_plan, progress, clients).play()
     finally:
         services.stop()
 
 
 def main(seed: int = 1, villages: int = 40, employers: int = 150, scale: str = "province",
-         province: str = "bali") -> None:
+         province: str = "bali", clients: int = 1) -> None:
     import json
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -546,12 +575,12 @@ def main(seed: int = 1, villages: int = 40, employers: int = 150, scale: str = "
             speed = bar.tasks[task].speed
             bar.update(task, rate=f"{speed:6.1f}/s" if speed else "")
 
-        summary = run_cluster(seed, villages, employers, progress, scale, province)
+        summary = run_cluster(seed, villages, employers, progress, scale, province, clients)
     print(json.dumps(summary, indent=2))
 
 
 if __name__ == "__main__":
     import sys
 
-    numbers, words = sys.argv[1:4], sys.argv[4:6]  # seed villages employers [scale [province]]
-    main(*(int(a) for a in numbers), *words)
+    numbers, words, clients = sys.argv[1:4], sys.argv[4:6], sys.argv[6:7]  # seed villages employers [scale
+    main(*(int(a) for a in numbers), *words, *(int(a) for a in clients))  # [province [clients]]]

@@ -48,7 +48,8 @@ def stale(root: Path = ROOT) -> list[str]:
     return compare(files(), root, skip=(f"{OPENAPI}/",))
 
 
-def compare(expected: dict[str, str], root: Path, skip: tuple[str, ...] = (), source: str = "any contract") -> list[str]:
+def compare(expected: dict[str, str], root: Path, skip: tuple[str, ...] = (),
+            source: str = "any contract") -> list[str]:
     """What differs between the texts expected and the .json/.yaml files under root (paths under skip ignored)."""
     present = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.suffix in (".json", ".yaml")}
     present = {p for p in present if not p.startswith(skip)}

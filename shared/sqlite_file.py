@@ -33,18 +33,28 @@ class SqliteFile:
     async def run(self, fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
-    async def transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn` inside BEGIN IMMEDIATE ... COMMIT (one writer across processes)."""
+    async def transaction(self, fn: Callable[[sqlite3.Connection], T], durable: bool = True) -> T:
+        """Run `fn` inside BEGIN IMMEDIATE ... COMMIT (one writer across processes).
+
+        `durable=False` commits without waiting for the disk (synchronous=NORMAL for this commit):
+        it survives a crash of the process, and is lost on a power cut only with the commits after
+        it in the write-ahead log (the next durable commit syncs them all)."""
 
         def _tx() -> T:
             conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
+            if not durable:
+                conn.execute("PRAGMA synchronous=NORMAL")
             try:
-                result = fn(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = fn(conn)
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                if not durable:
+                    conn.execute(f"PRAGMA synchronous={self._synchronous}")
             return result
 
         return await self.run(_tx)

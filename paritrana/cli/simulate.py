@@ -15,7 +15,9 @@ def simulate(seed: Annotated[int, typer.Option(help="the same seed plays the sam
              scale: Annotated[str, typer.Option(help="province, zone (the province's zone) or national (all 38)")]
              = "province",
              province: Annotated[str, typer.Option(help="the province (or, for a zone, one of its provinces)")]
-             = "bali"):
+             = "bali",
+             clients: Annotated[int, typer.Option(min=1, max=64, help="people acting at once on the candidates "
+                                                                      "(verifiers, assessors, interviewers)")] = 1):
     """Start the five services (PARITRANA_BACKEND picks the backend), play a seeded cycle through
     their APIs with progress bars, and print the summary: events per topic, candidates per stage,
     seconds per stage."""
@@ -23,4 +25,4 @@ def simulate(seed: Annotated[int, typer.Option(help="the same seed plays the sam
 
     if scale not in simulation.SCALES:
         raise typer.BadParameter(f"one of {', '.join(simulation.SCALES)}", param_hint="--scale")
-    simulation.main(seed, villages, employers, scale, province)
+    simulation.main(seed, villages, employers, scale, province, clients)

@@ -170,13 +170,14 @@ class EmbeddedEventLog(EventLog):
             )
             return True
 
-        return await self._db.transaction(_take)
+        return await self._db.transaction(_take, durable=False)
 
     async def release_lease(self, group: str, topic: str, owner: str) -> None:
         await self._db.transaction(
             lambda conn: conn.execute(
                 "DELETE FROM leases WHERE grp = ? AND topic = ? AND owner = ?", (group, topic, owner)
-            )
+            ),
+            durable=False,
         )
 
     async def committed(self, group: str, topic: str) -> dict[int, int]:
@@ -190,13 +191,18 @@ class EmbeddedEventLog(EventLog):
         return positions
 
     async def commit(self, group: str, positions: dict[tuple[str, int], int]) -> None:
+        """Not synced to disk: every consumer loop commits after every batch, and a position lost
+        on a power cut only makes its consumer read again what it has handled (handlers are
+        idempotent), while a synced commit costs a disk flush (3 ms here) on the one file all the
+        services append to. Records themselves are always synced before an append returns."""
+
         def _commit(conn: sqlite3.Connection) -> None:
             conn.executemany(
                 "INSERT OR REPLACE INTO committed VALUES (?, ?, ?, ?)",
                 [(group, t, p, o) for (t, p), o in positions.items()],
             )
 
-        await self._db.transaction(_commit)
+        await self._db.transaction(_commit, durable=False)
 
 
 class EmbeddedSubscription(Subscription):
