@@ -24,6 +24,7 @@ import random
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -138,33 +139,41 @@ def load_commands(urls: dict[str, str], chains: list[dict], seconds: float) -> d
     return [asyncio.run(_load(amend, len(chains), seconds)) for _ in range(WINDOWS)]
 
 
-def run(backend: str, employers: int, villages: int, seconds: float, clients: int = 100, people: int = 8) -> dict:
-    data = Path(tempfile.mkdtemp(prefix="paritrana-bench-cycle-"))
-    env = {"PARITRANA_BACKEND": backend, "PARITRANA_NAMESPACE": f"benchcy{backend[0]}{int(time.time())}",
+@contextmanager
+def played(backend: str, the_plan, people: int, prefix: str, started=lambda services, data: None):
+    """Five service processes on `backend`, the plan played through their APIs by `people` at once;
+    yields (cluster, api, result), the result holding the cycle's figures. Stops the cluster after.
+    `started(cluster, data directory)` is called once the services are up, before the play."""
+    data = Path(tempfile.mkdtemp(prefix=f"paritrana-bench-{prefix}-"))
+    env = {"PARITRANA_BACKEND": backend, "PARITRANA_NAMESPACE": f"bench{prefix[:4]}{backend[0]}{int(time.time())}",
            "PARITRANA_DATA_DIR": str(data), "PARITRANA_LOG_LEVEL": "WARNING"}
     services = cluster(env, data / "logs")
     services.start()
-    result: dict = {"backend": backend, "employers": employers, "villages": villages, "clients": clients,
-                    "people": people}
     try:
+        started(services, data)
         api = Api(services.urls(), "organiser-1", "organiser", services.jwt_secret)
-        the_plan = plan(1, villages=villages, employers=employers)
-        started = time.perf_counter()
+        began = time.perf_counter()
         summary = Simulation(api, the_plan, clients=people).play()
-        result["e2e_seconds"] = time.perf_counter() - started
-        result["candidates"] = summary["candidates"]
-        result["seconds_per_stage"] = summary["seconds_per_stage"]
+        result: dict = {"backend": backend, "people": people, "e2e_seconds": time.perf_counter() - began,
+                        "candidates": summary["candidates"], "seconds_per_stage": summary["seconds_per_stage"],
+                        "counts": summary["counts"], "chains_intact": summary["chains_intact"]}
         result["events"] = sum(summary["events_per_topic"].values()) if isinstance(
             summary["events_per_topic"], dict) else summary["events_per_topic"]
-        result["chains_intact"] = summary["chains_intact"]
+        yield services, api, result
+    finally:
+        services.stop()
+
+
+def run(backend: str, employers: int, villages: int, seconds: float, clients: int = 100, people: int = 8) -> dict:
+    the_plan = plan(1, villages=villages, employers=employers)
+    with played(backend, the_plan, people, "cycle") as (services, api, result):
+        result.update(employers=employers, villages=villages, clients=clients)
         regencies = [c.id for c in the_plan.candidates if c.kind == "regency_city"]
         result["queries"] = load_queries(api, services.urls(), the_plan.cycle_id, the_plan.province, regencies,
                                          clients, seconds)
         chains = _setup_commands(api, clients)
         result["commands"] = load_commands(services.urls(), chains, seconds)
         result["peak_rss_mib"] = {name: peak_rss_mib(p.process.pid) for name, p in services.services.items()}
-    finally:
-        services.stop()
     return result
 
 

@@ -75,7 +75,40 @@ def _e2e(results: dict) -> list[str]:
                    "regencies/cities, 83,441 village-level units, 839,937 employers); one run each; labelled an "
                    "extrapolation, not a measurement.")
     out.append("")
-    return out
+    return out + _national(results)
+
+
+def _national(results: dict) -> list[str]:
+    """The national cycle measured: every province and regency/city, villages and employers sampled."""
+    rows = []
+    for backend in ("embedded", "kafka"):
+        r = _result(results, f"national-{backend}")
+        if r is None or "e2e_seconds" not in r:
+            if f"national-{backend}" in results["stages"]:
+                rows.append([backend, _failed(results, f"national-{backend}"), "", "", "", "", "", "", ""])
+            continue
+        counts = r.get("counts", {})
+        stages = ", ".join(f"{k} {v:.0f} s" for k, v in r["seconds_per_stage"].items())
+        rss = max(r.get("peak_rss_mib", {}).values(), default=0)
+        rows.append([backend, f"{r['provinces']} provinces, {r['candidates']:,} candidates "
+                              f"({r['villages_per_province']} villages and {r['employers_per_province']} employers "
+                              "per province)", str(r["people"]), f"{r['events']:,}",
+                     f"{counts.get('scores', 0):,} scores, {counts.get('amendments', 0):,} amendments, "
+                     f"{counts.get('interview scores', 0):,} interview scores",
+                     f"{r['e2e_seconds']:.0f} s", stages, f"{rss:.0f} MiB",
+                     verdict(r["e2e_seconds"], TARGETS["e2e"][backend], higher_is_better=False)])
+    if not rows:
+        return []
+    out = ["### The national cycle, measured", "",
+           "`bench/national.py`: `paritrana.simulate` at scale `national`, from empty to the published provincial",
+           "boards; the whole register's screening (all 839,937 employers) is stage 3's membership figure.", "",
+           table(["backend", "cycle", "people at once", "events", "decided", "end to end", "per stage",
+                  "largest peak RSS", "verdict (< 5 min embedded, < 10 min Kafka)"], rows)]
+    for backend in ("embedded", "kafka"):
+        r = _result(results, f"national-{backend}") or {}
+        for name, profile in r.get("profiles", {}).items():
+            out += _profile(f"{name} through the {backend} national cycle (py-spy, 67 Hz, the whole run", profile)
+    return out + [""]
 
 
 def _rebuild(results: dict) -> list[str]:
@@ -127,16 +160,20 @@ def _rebuild(results: dict) -> list[str]:
                    f"batched in memory {paths['batched_per_s']:,.0f} ev/s ({paths['speedup']:.1f}x); documents "
                    f"identical: {'yes' if paths['identical_documents'] else 'NO'}.")
     for backend, profile in profiles:
-        out += ["", f"Profile of the last {backend} rebuild (py-spy, 67 Hz, ranking process; % of samples):", ""]
-        if "error" in profile:
-            out.append(f"- py-spy failed: {profile['error']}")
-            continue
-        own = [(n, p) for n, p in profile["self_percent"]][:10]
-        out.append("- self: " + "; ".join(f"{n} {p}%" for n, p in own))
-        ours = [(n, p) for n, p in profile.get("ours_percent", [])][:12]
-        if ours:
-            out.append("- inclusive, project code: " + "; ".join(f"{n} {p}%" for n, p in ours))
+        out += _profile(f"the last {backend} rebuild (py-spy, 67 Hz, ranking process", profile)
     out.append("")
+    return out
+
+
+def _profile(what: str, profile: dict) -> list[str]:
+    out = ["", f"Profile of {what}; % of samples):", ""]
+    if "error" in profile:
+        return out + [f"- py-spy failed: {profile['error']}"]
+    own = [(n, p) for n, p in profile["self_percent"]][:10]
+    out.append("- self: " + "; ".join(f"{n} {p}%" for n, p in own))
+    ours = [(n, p) for n, p in profile.get("ours_percent", [])][:12]
+    if ours:
+        out.append("- inclusive, project code: " + "; ".join(f"{n} {p}%" for n, p in ours))
     return out
 
 

@@ -30,6 +30,7 @@ PROFILES = {
     "full": {
         "rebuild": {"embedded": (3_000, 3), "kafka": (500, 3)},
         "cycle": {"embedded": (40, 10, 3), "kafka": (10, 3, 3)},
+        "national": {"embedded": (3, 40, 8)},  # villages and employers per province, people at once
         "bulk": {"embedded": 300, "kafka": 20},
         "membership": {"embedded": (839_937, 1), "kafka": (2_000, 1)},
         "peer": (5_000, 3),
@@ -164,6 +165,9 @@ def _stages(scale: dict, stages: dict) -> None:
         employers, villages, seconds = scale["cycle"][backend]
         _saved(stages, f"cycle-{backend}", lambda: stage(f"cycle {backend}", [
             "bench.cycle", backend, str(employers), str(villages), str(seconds)], 3600))
+    for backend, (villages, employers, people) in scale.get("national", {}).items():
+        _saved(stages, f"national-{backend}", lambda: stage(f"national {backend}", [
+            "bench.national", backend, str(villages), str(employers), str(people)], 3600))
     for backend in ("embedded", "kafka"):
         _saved(stages, f"bulk-{backend}", lambda: stage(f"bulk import {backend}", [
             "bench.bulk_import", str(scale["bulk"][backend]), backend], 3600))

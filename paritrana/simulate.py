@@ -306,6 +306,13 @@ class Simulation:
                 pool.shutdown(cancel_futures=True)
                 raise
 
+    def _map(self, fn: Callable, items: list) -> list:
+        """`fn` over the items by `clients` people at once (reads); the results in the items' order."""
+        if self.clients <= 1:
+            return [fn(item) for item in items]
+        with ThreadPoolExecutor(self.clients, thread_name_prefix="sim-read") as pool:
+            return list(pool.map(fn, items))
+
     def register(self) -> None:
         organiser = self.as_("organiser-1", "organiser")
         organiser.post("registration", "/cycles", self.config.model_dump(mode="json"), key=f"open-{self.plan.cycle_id}")
@@ -385,7 +392,8 @@ class Simulation:
                                                            key=f"{self.plan.cycle_id}-screening",
                                                            cycle_id=self.plan.cycle_id)
         self.counts["screened"] = result["screened"]
-        self.eligible = [c for c in self.plan.candidates if self._eligible(c.id)]
+        flags = self._map(self._eligible, [c.id for c in self.plan.candidates])
+        self.eligible = [c for c, eligible in zip(self.plan.candidates, flags) if eligible]
         self.counts["eligible"] = len(self.eligible)
 
     def _eligible(self, candidate_id: str) -> bool:
@@ -451,9 +459,9 @@ class Simulation:
     def _ranking_has_seen(self, kind: str) -> None:
         """Wait until ranking's standings hold every score (or interview score) accepted so far: a board
         read before that could rank on part of them, so the shortlist would depend on timing."""
-        for candidate_id, ids in self.sent[kind].items():
-            self.api.wait_for("ranking", f"/standings/{candidate_id}", timeout=120,
-                              until=lambda s, ids=ids: ids <= set(s.get(kind, {})))
+        self._map(lambda item: self.api.wait_for("ranking", f"/standings/{item[0]}", timeout=120,
+                                                 until=lambda s: item[1] <= set(s.get(kind, {}))),
+                  list(self.sent[kind].items()))
 
     def plenary(self) -> None:
         advance(self.api, self.plan.cycle_id, "plenary")

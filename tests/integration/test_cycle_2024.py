@@ -239,6 +239,10 @@ def test_the_province_is_assessed_shortlisted_interviewed_and_totalled(running):
         api.wait_for("interview", f"/shortlists/{CYCLE}/{_category(candidate_id)}/provinces/bali")
         _interview(running, candidate_id)
     _interview_refusals(running)
+    for candidate_id in interviewed:  # ranking follows the interviews' events: a board read earlier may lack one
+        ids = {_sid("i", candidate_id, who) for who in ("interviewer-1", "interviewer-2")}
+        api.wait_for("ranking", f"/standings/{candidate_id}", timeout=60,
+                     until=lambda standing, ids=ids: ids <= set(standing.get("interviews", {})))
 
     for candidate_id, total in FINAL.items():
         board = _board(running, candidate_id, until=lambda b: b["stage"] == "final" and b["ranked"])

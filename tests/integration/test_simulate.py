@@ -1,6 +1,6 @@
 """A small seeded zone cycle (Kalimantan: five provinces, each with its committee and panel) played
-through the APIs from start to publication (embedded): every stage happens in every province, the
-chains hold, and the analytics flag each province's assessor the plan made lenient."""
+through the APIs from start to publication (embedded), by four people at once: every stage happens in
+every province, the chains hold, and the analytics flag each province's assessor the plan made lenient."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def test_a_simulated_zone_cycle_runs_to_publication_in_each_of_its_provinces(run
     stages = []
     planned = plan(3, province="kalimantan-barat", villages=1, employers=4, scale="zone")
     assert len(planned.provinces) == 5
-    summary = Simulation(api, planned, lambda s, d, n: stages.append(s)).play()
+    summary = Simulation(api, planned, lambda s, d, n: stages.append(s), clients=4).play()
     assert summary["chains_intact"] is True
     counts = summary["counts"]
     assert counts["eligible"] > 40 and counts["scores"] > 300 and counts["shortlisted"] >= 5

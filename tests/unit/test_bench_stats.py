@@ -76,7 +76,11 @@ def test_the_report_renders_every_section_from_raw_results_and_names_missed_targ
                                             "rows": ["| candidates | embedded | 100 | 100 | 10.0 s | 10 rows/s |"]},
                           "peer": stage({"library": "eventsourcing==9.5.6", "candidates": 10,
                                          "recorders": {"sqlite": [peer_run], "popo": [peer_run]}}),
-                          "cycle-kafka": {"load_before": "1", "load_after": "1", "error": "boom"}}}
+                          "cycle-kafka": {"load_before": "1", "load_after": "1", "error": "boom"},
+                          "national-embedded": stage({**cycle, "people": 8, "provinces": 38, "candidates": 2186,
+                                                      "villages_per_province": 3, "employers_per_province": 40,
+                                                      "e2e_seconds": 420.0, "counts": {"scores": 9000},
+                                                      "profiles": {"scoring": rebuild["profile"]}})}}
     text = render(results)
     for heading in ("## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6."):
         assert heading in text
@@ -85,4 +89,7 @@ def test_the_report_renders_every_section_from_raw_results_and_names_missed_targ
     assert "1.00% of that" in text  # against Kafka's own consumer
     assert "cycle-kafka: failed (boom)" in text
     assert "decode (shared/codec.py) 40.0%" in text
+    assert "| embedded | 38 provinces, 2,186 candidates (3 villages and 40 employers per province) | 8 |" in text
+    assert "| 420 s |" in text and "9,000 scores" in text and "missed: 1.4x the target" in text
+    assert "Profile of scoring through the embedded national cycle (py-spy, 67 Hz, the whole run; % of samples)" in text
     assert render(results) == text
