@@ -6,19 +6,19 @@ from 100 concurrent clients, and every service's peak RSS; one backend per call.
 1. End to end: `paritrana.simulate`'s seeded province cycle (registration import, panel,
    evidence, screening, assessment, plenary, interviews, publication) on five service processes,
    PEOPLE (default 8) verifiers, assessors and interviewers acting at once.
-2. Load, on the same cluster: three windows of SECONDS each, CLIENTS concurrent clients (one asyncio task
-   each, keep-alive connections) send (a) leaderboard queries of the simulated province,
+2. Load, on the same cluster (`bench.load`): three windows of SECONDS each, CLIENTS concurrent clients
+   (keep-alive connections) send (a) leaderboard queries of the simulated province,
    (b) explanation queries of its candidates, (c) score commands: a second, demo-rubric cycle at
    the assessment stage gives every client its own (candidate, indicator, assessor) score, and the
    client amends it again and again (each amendment supersedes the previous one: an accepted
-   command, decided and appended, answered once the decider has accepted it).
+   command, decided and appended, answered once the decider has accepted it). Each is measured
+   twice: in a closed loop (the service saturated) and paced (each client once every PACE seconds).
 3. Peak RSS (VmHWM) of each service process at the end.
 Prints one JSON object.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import sys
@@ -27,10 +27,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
+from bench.load import windows
 from bench.procs import peak_rss_mib
-from bench.stats import percentile
 from paritrana.client import Api
 from paritrana.launcher import cluster
 from paritrana.scenario import advance, appoint_panel, demo_config, open_cycle, register
@@ -40,6 +38,7 @@ LOAD_PROVINCE = "jawa-barat"
 INDICATORS = ("policy", "implementation")
 ASSESSORS = ("assessor-1", "assessor-2")
 WINDOWS = 3  # each load is measured in three consecutive windows of SECONDS: median, min and max
+PACE = 1.0  # paced load: each client sends once a second (100 clients: 100 requests/s offered)
 
 
 def _setup_commands(api: Api, clients: int) -> list[dict]:
@@ -74,69 +73,46 @@ def _setup_commands(api: Api, clients: int) -> list[dict]:
     return chains[:clients]
 
 
-async def _load(make_request, clients: int, seconds: float) -> dict:
-    """Run `clients` loops of `make_request(client_index, http)` for `seconds`; latencies in ms."""
-    latencies: list[float] = []
-    errors: dict[str, int] = {}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(limits=limits, timeout=60) as http:
-        deadline = time.perf_counter() + seconds
-
-        async def loop(index: int) -> None:
-            while time.perf_counter() < deadline:
-                started = time.perf_counter()
-                try:
-                    response = await make_request(index, http)
-                    ok = response.status_code < 400
-                    status = str(response.status_code)
-                except httpx.HTTPError as exc:
-                    ok, status = False, type(exc).__name__
-                if ok:
-                    latencies.append((time.perf_counter() - started) * 1000)
-                else:
-                    errors[status] = errors.get(status, 0) + 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(loop(i) for i in range(clients)))
-        elapsed = time.perf_counter() - started
-    if not latencies:
-        return {"requests": 0, "errors": errors, "seconds": elapsed}
-    return {"requests": len(latencies), "errors": errors, "seconds": elapsed, "per_s": len(latencies) / elapsed,
-            "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99), "max_ms": max(latencies)}
-
-
 def load_queries(api: Api, urls: dict[str, str], cycle_id: str, province: str, candidates: list[str],
-                 clients: int, seconds: float) -> dict:
+                 clients: int, seconds: float, every: float | None = None) -> dict:
     headers = api.headers
     board = f"{urls['ranking']}/leaderboards/{cycle_id}/regency-city/provinces/{province}"
     rng = random.Random(1)
 
-    async def leaderboard(_index, http):
-        return await http.get(board, headers=headers)
+    async def get(url: str, session) -> int:
+        async with session.get(url, headers=headers) as response:
+            await response.read()
+            return response.status
 
-    async def explanation(_index, http):
-        return await http.get(f"{urls['ranking']}/candidates/{rng.choice(candidates)}/explanation", headers=headers)
+    async def leaderboard(_index, session):
+        return await get(board, session)
 
-    return {"leaderboard": [asyncio.run(_load(leaderboard, clients, seconds)) for _ in range(WINDOWS)],
-            "explanation": [asyncio.run(_load(explanation, clients, seconds)) for _ in range(WINDOWS)]}
+    async def explanation(_index, session):
+        return await get(f"{urls['ranking']}/candidates/{rng.choice(candidates)}/explanation", session)
+
+    return {"leaderboard": windows(leaderboard, clients, seconds, every, WINDOWS),
+            "explanation": windows(explanation, clients, seconds, every, WINDOWS)}
 
 
-def load_commands(urls: dict[str, str], chains: list[dict], seconds: float) -> dict:
+def load_commands(urls: dict[str, str], chains: list[dict], seconds: float, every: float | None = None) -> list:
+    """Each run amends on from where the last left off, with score ids of its own (`p` when paced)."""
     counter = {"n": 0}
+    tag = "p" if every else "a"
 
-    async def amend(index, http):
+    async def amend(index, session):
         chain = chains[index]
         counter["n"] += 1
-        score_id = f"{chain['first']}-a{counter['n']}"  # a slug, as score ids must be
-        response = await http.post(f"{urls['scoring']}/amendments", json={
-            "score_id": score_id, "candidate_id": chain["candidate_id"], "supersedes": chain["last"],
-            "assessor_id": chain["assessor"], "value": 60 + counter["n"] % 40, "reason": "load test re-reading"},
-            headers={**chain["headers"], "Idempotency-Key": score_id})
-        if response.status_code < 400:
+        score_id = f"{chain['first']}-{tag}{counter['n']}"  # a slug, as score ids must be
+        async with session.post(f"{urls['scoring']}/amendments", json={
+                "score_id": score_id, "candidate_id": chain["candidate_id"], "supersedes": chain["last"],
+                "assessor_id": chain["assessor"], "value": 60 + counter["n"] % 40, "reason": "load test re-reading"},
+                headers={**chain["headers"], "Idempotency-Key": score_id}) as response:
+            await response.read()
+        if response.status < 400:
             chain["last"] = score_id
-        return response
+        return response.status
 
-    return [asyncio.run(_load(amend, len(chains), seconds)) for _ in range(WINDOWS)]
+    return windows(amend, len(chains), seconds, every, WINDOWS)
 
 
 @contextmanager
@@ -169,10 +145,12 @@ def run(backend: str, employers: int, villages: int, seconds: float, clients: in
     with played(backend, the_plan, people, "cycle") as (services, api, result):
         result.update(employers=employers, villages=villages, clients=clients)
         regencies = [c.id for c in the_plan.candidates if c.kind == "regency_city"]
-        result["queries"] = load_queries(api, services.urls(), the_plan.cycle_id, the_plan.province, regencies,
-                                         clients, seconds)
+        board = (api, services.urls(), the_plan.cycle_id, the_plan.province, regencies, clients, seconds)
+        result["queries"] = load_queries(*board)
+        result["paced"] = {"every_s": PACE, **load_queries(*board, every=PACE)}
         chains = _setup_commands(api, clients)
         result["commands"] = load_commands(services.urls(), chains, seconds)
+        result["paced"]["commands"] = load_commands(services.urls(), chains, seconds, every=PACE)
         result["peak_rss_mib"] = {name: peak_rss_mib(p.process.pid) for name, p in services.services.items()}
     return result
 

@@ -232,34 +232,47 @@ def _load(results: dict) -> list[str]:
     out = ["## 4. Queries and commands under load (100 concurrent clients)", "",
            "On the cluster of stage 1 after its cycle: leaderboard queries of the simulated province, explanation",
            "queries of its regencies/cities, and score commands (each client amends its own score again and",
-           "again in a second cycle at the assessment stage; answered once decided). Three windows each;",
-           "the clients run on the same 2 cores as the five services.", ""]
+           "again in a second cycle at the assessment stage; answered once decided). Three windows each, in two",
+           "ways (`bench/load.py`): a closed loop, each client sending again as soon as it is answered (the",
+           "service saturated: its throughput, and latency is the clients' own queue), and paced, each client",
+           "sending on a fixed schedule with latency counted from the scheduled time. The clients (aiohttp,",
+           "one process) run on the same 2 cores as the five services.", ""]
     rows = []
     for backend in ("embedded", "kafka"):
         r = _result(results, f"cycle-{backend}")
         if r is None or "queries" not in r:
             continue
-        kinds = [("leaderboard query", r["queries"]["leaderboard"], TARGETS["query_p99_ms"]),
-                 ("explanation query", r["queries"]["explanation"], TARGETS["query_p99_ms"]),
-                 ("score command", r.get("commands") or [], TARGETS["command_p99_ms"])]
-        for name, windows, target in kinds:
-            good = [w for w in windows if w.get("requests")]
-            errors: dict[str, int] = {}
-            for w in windows:
-                for k, v in w.get("errors", {}).items():
-                    errors[k] = errors.get(k, 0) + v
-            if not good:
-                rows.append([backend, name, "-", "-", "-", f"< {target} ms", f"no answers; errors {errors}"])
-                continue
-            p99 = summarise([w["p99_ms"] for w in good])
-            rows.append([backend, name, summarise([w["p50_ms"] for w in good]).text(" ms"), p99.text(" ms"),
-                         summarise([w["per_s"] for w in good]).text("/s", 1), f"< {target} ms",
-                         verdict(p99.median, target, higher_is_better=False)
-                         + (f"; errors {errors}" if errors else "")])
+        rows += _load_rows(backend, "closed loop", r["queries"], r.get("commands") or [])
+        if "paced" in r:
+            paced = r["paced"]
+            rows += _load_rows(backend, f"paced: 1 every {paced['every_s']:g} s per client", paced,
+                               paced.get("commands") or [])
     if rows:
-        out += [table(["backend", "request", "p50", "p99", "throughput", "p99 target", "verdict"], rows)]
+        out += [table(["backend", "load", "request", "p50", "p99", "throughput", "p99 target", "verdict"], rows)]
     out.append("")
     return out
+
+
+def _load_rows(backend: str, how: str, queries: dict, commands: list) -> list[list[str]]:
+    kinds = [("leaderboard query", queries["leaderboard"], TARGETS["query_p99_ms"]),
+             ("explanation query", queries["explanation"], TARGETS["query_p99_ms"]),
+             ("score command", commands, TARGETS["command_p99_ms"])]
+    rows = []
+    for name, windows, target in kinds:
+        good = [w for w in windows if w.get("requests")]
+        errors: dict[str, int] = {}
+        for w in windows:
+            for k, v in w.get("errors", {}).items():
+                errors[k] = errors.get(k, 0) + v
+        if not good:
+            rows.append([backend, how, name, "-", "-", "-", f"< {target} ms", f"no answers; errors {errors}"])
+            continue
+        p99 = summarise([w["p99_ms"] for w in good])
+        rows.append([backend, how, name, summarise([w["p50_ms"] for w in good]).text(" ms"), p99.text(" ms"),
+                     summarise([w["per_s"] for w in good]).text("/s", 1), f"< {target} ms",
+                     verdict(p99.median, target, higher_is_better=False)
+                     + (f"; errors {errors}" if errors else "")])
+    return rows
 
 
 def _rss(results: dict) -> list[str]:

@@ -14,6 +14,24 @@ from shared.projection import Projection, View
 CYCLES = "directory_cycles"
 CANDIDATES = "directory_candidates"
 
+_PARSED: dict[str, tuple[dict, CycleConfig]] = {}
+_PARSED_MAX = 64
+
+
+def parsed_config(config: dict) -> CycleConfig:
+    """A cycle document's config as the model. Validating one runs every rule of the rubric, and
+    every query and decision reads the config, so each distinct config is parsed once per process:
+    a cached one is reused only while the stored document still equals it whole."""
+    cycle_id = config.get("cycle_id", "")
+    cached = _PARSED.get(cycle_id)
+    if cached is not None and cached[0] == config:
+        return cached[1]
+    model = CycleConfig.model_validate(config)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[cycle_id] = (config, model)
+    return model
+
 
 class CycleDirectory(Projection):
     collection = CYCLES
@@ -46,7 +64,7 @@ class Registered:
 
     def __init__(self, candidate: dict | None, cycle: dict | None) -> None:
         self.candidate = candidate
-        self.config = CycleConfig.model_validate(cycle["config"]) if cycle and "config" in cycle else None
+        self.config = parsed_config(cycle["config"]) if cycle and "config" in cycle else None
         self.stage = cycle.get("stage") if cycle else None
 
     @property

@@ -15,6 +15,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared import bulk, metrics
@@ -119,15 +120,32 @@ def create_app(spec: ServiceSpec, routes: Callable[[], APIRouter], settings: Set
     return app
 
 
-def _add_operations(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def correlate(request: Request, call_next):
+class Correlated:
+    """Each request's correlation id: the caller's X-Correlation-Id or a new one, bound to the logs,
+    kept in `request.state` and echoed in the answer. Plain ASGI, like the other middlewares."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         clear_context()
-        request.state.correlation_id = request.headers.get("x-correlation-id") or uuid.uuid4().hex
-        bind_correlation(correlation_id=request.state.correlation_id)
-        response = await call_next(request)
-        response.headers["X-Correlation-Id"] = request.state.correlation_id
-        return response
+        correlation_id = Headers(scope=scope).get("x-correlation-id") or uuid.uuid4().hex
+        scope.setdefault("state", {})["correlation_id"] = correlation_id
+        bind_correlation(correlation_id=correlation_id)
+
+        async def sending(message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Correlation-Id"] = correlation_id
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
+def _add_operations(app: FastAPI) -> None:
+    app.add_middleware(Correlated)
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, str]:

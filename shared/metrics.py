@@ -64,20 +64,32 @@ LAG_REFRESHED = Gauge(
 def instrument(app, service: str) -> None:
     """Count and time a FastAPI app's requests by route template (never the raw path: ids would explode
     the series). Wire it once in the app factory: `instrument(app, spec.name)`."""
+    app.add_middleware(HttpMetrics, service=service)
 
-    @app.middleware("http")
-    async def observe(request, call_next):
-        started = time.perf_counter()
-        status = 500
+
+class HttpMetrics:
+    """Plain ASGI (no task or stream per request, as Starlette's BaseHTTPMiddleware would add)."""
+
+    def __init__(self, app, service: str) -> None:
+        self.app, self.service = app, service
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), [500]
+
+        async def sending(message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
+            await self.app(scope, receive, sending)
         finally:
-            route = request.scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            HTTP_REQUESTS.labels(service, request.method, template, str(status)).inc()
-            HTTP_SECONDS.labels(service, request.method, template).observe(time.perf_counter() - started)
+            template = getattr(scope.get("route"), "path", None) or "unmatched"
+            HTTP_REQUESTS.labels(self.service, scope["method"], template, str(status[0])).inc()
+            HTTP_SECONDS.labels(self.service, scope["method"], template).observe(time.perf_counter() - started)
 
 
 def produced(service: str, topic: str, types: Iterable[str]) -> None:

@@ -22,7 +22,7 @@ from services.evidence.membership_data import (
 from shared.blobs import BlobStore
 from shared.contracts.base import ID_PATTERN
 from shared.contracts.cycle_config import CycleConfig
-from shared.directory import CYCLES
+from shared.directory import CYCLES, parsed_config
 from shared.http import CorrelationId, CurrentActor, IdempotencyKey, accepted, runtime
 from shared.processor import stored_aggregate
 from shared.runtime import Runtime
@@ -112,7 +112,7 @@ async def _screenable(rt: Runtime, cycle_id: str, period: str) -> CycleConfig:
     refusal = screening_refusal(cycle_id, period, state, context)
     if refusal is not None:
         raise HTTPException(refusal.status, {"rule": refusal.rule, "reason": refusal.reason})
-    return CycleConfig.model_validate(cycle["config"])
+    return parsed_config(cycle["config"])
 
 
 async def _screened(rt: Runtime, cycle: CycleConfig, asked: ScreeningRequest, who: str) -> ScreenMembership:

@@ -22,7 +22,7 @@ from services.ranking.leaderboard import leaderboard
 from services.ranking.projections import STANDINGS
 from services.ranking.replay import place_on
 from shared.contracts.cycle_config import CycleConfig
-from shared.directory import CYCLES
+from shared.directory import CYCLES, parsed_config
 from shared.ports import ReadStore
 from shared.shortlists import SHORTLISTS, shortlist_key
 
@@ -94,7 +94,7 @@ def year_on_year(kind: str, key: str, appearances: list[Appearance]) -> dict[str
 
 async def cycle_config(store: ReadStore, cycle_id: str) -> CycleConfig | None:
     cycle = await store.get(CYCLES, cycle_id)
-    return CycleConfig.model_validate(cycle["config"]) if cycle else None
+    return parsed_config(cycle["config"]) if cycle else None
 
 
 async def board_facts(store: ReadStore, cycle_id: str, category_id: str, province: str):

@@ -13,8 +13,8 @@ from services.ranking.progress_routes import progress_routes
 from services.ranking.projections import STANDINGS
 from services.ranking.publication_routes import publication_routes
 from services.ranking.rebuild import rebuild_routes
-from shared.contracts.cycle_config import Category, CycleConfig
-from shared.directory import CYCLES
+from shared.contracts.cycle_config import Category
+from shared.directory import CYCLES, parsed_config
 from shared.directory_http import directory_routes
 from shared.http import command_route, runtime
 from shared.runtime import Runtime
@@ -26,7 +26,7 @@ Rt = Annotated[Runtime, Depends(runtime)]
 
 async def _category(rt: Runtime, cycle_id: str, category_id: str) -> Category:
     cycle = await rt.store.get(CYCLES, cycle_id)
-    category = CycleConfig.model_validate(cycle["config"]).category(category_id) if cycle else None
+    category = parsed_config(cycle["config"]).category(category_id) if cycle else None
     if category is None:
         raise HTTPException(404, {"rule": "unknown_category",
                                   "reason": f"no category {category_id} in cycle {cycle_id}"})

@@ -16,7 +16,7 @@ from shared.commands import Aggregate, CommandBody, Rejected
 from shared.contracts.base import Id
 from shared.contracts.cycle_config import Category, CycleConfig
 from shared.contracts.ranking import Deviation, RankedEntry, ShortlistSettled
-from shared.directory import CYCLES
+from shared.directory import CYCLES, parsed_config
 from shared.panel import look_up_person, require_committee
 from shared.shortlists import shortlist_key
 
@@ -64,7 +64,7 @@ class Shortlist(Aggregate[ShortlistState]):
         cycle = await store.get(CYCLES, command.cycle_id)
         where = {"cycle_id": command.cycle_id, "category_id": command.category_id, "province": command.province}
         return Plenary(
-            CycleConfig.model_validate(cycle["config"]) if cycle else None,
+            parsed_config(cycle["config"]) if cycle else None,
             cycle.get("stage") if cycle else None,
             await look_up_person(store, command.cycle_id, command.decided_by),
             await store.find(STANDINGS, where),

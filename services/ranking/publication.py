@@ -35,7 +35,7 @@ from shared.contracts.ranking import (
     ReopeningRequested,
     ResultsReopened,
 )
-from shared.directory import CYCLES
+from shared.directory import CYCLES, parsed_config
 from shared.envelope import canonical_json
 from shared.panel import NATIONAL, look_up_person
 from shared.shortlists import SHORTLISTS, shortlist_key
@@ -146,7 +146,7 @@ class ProvincialResults(Aggregate[ResultsState]):
         signer = {PublishProvincialResults: "published_by", RequestReopening: "requested_by",
                   ApproveReopening: "approved_by"}[type(command)]
         publishing = Publishing(
-            CycleConfig.model_validate(cycle["config"]) if cycle else None,
+            parsed_config(cycle["config"]) if cycle else None,
             cycle.get("stage") if cycle else None,
             await look_up_person(store, command.cycle_id, getattr(command, signer)),
         )

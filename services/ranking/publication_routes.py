@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, HTTPException
 from services.ranking.national import NOMINATIONS, national_board, zone_board
 from services.ranking.publication import ApproveReopening, PublishProvincialResults, RequestReopening
 from shared.board_status import BOARD_STATUS
-from shared.contracts.cycle_config import CycleConfig, Rubric
-from shared.directory import CYCLES
+from shared.contracts.cycle_config import Rubric
+from shared.directory import CYCLES, parsed_config
 from shared.http import command_route, runtime
 from shared.runtime import Runtime
 from shared.shortlists import shortlist_key
@@ -21,7 +21,7 @@ Rt = Annotated[Runtime, Depends(runtime)]
 
 async def _rubric(rt: Runtime, cycle_id: str, category_id: str) -> Rubric:
     cycle = await rt.store.get(CYCLES, cycle_id)
-    category = CycleConfig.model_validate(cycle["config"]).category(category_id) if cycle else None
+    category = parsed_config(cycle["config"]).category(category_id) if cycle else None
     if category is None:
         raise HTTPException(404, {"rule": "unknown_category",
                                   "reason": f"no category {category_id} in cycle {cycle_id}"})

@@ -12,8 +12,7 @@ from pydantic import BaseModel, Field
 
 from services.ranking.leaderboard import leaderboard
 from services.ranking.projections import STANDINGS
-from shared.contracts.cycle_config import CycleConfig
-from shared.directory import CYCLES
+from shared.directory import CYCLES, parsed_config
 from shared.generations import Generations, RebuildConflict
 from shared.ports import REVISION, ReadStore
 from shared.shortlists import SHORTLISTS, shortlist_key
@@ -35,7 +34,7 @@ async def leaderboards(store: ReadStore) -> list[dict]:
     boards = []
     standings = await _documents(store, STANDINGS)
     for cycle in await _documents(store, CYCLES):
-        config = CycleConfig.model_validate(cycle["config"])
+        config = parsed_config(cycle["config"])
         for category in config.categories:
             mine = [s for s in standings if s.get("cycle_id") == config.cycle_id and s.get("category_id") == category.id]
             for province in sorted({s["province"] for s in mine}):

@@ -21,8 +21,7 @@ from services.ranking.trail import aware, chronological
 from shared import topics
 from shared.codec import PoisonRecord, decode
 from shared.contracts.base import DomainEvent
-from shared.contracts.cycle_config import CycleConfig
-from shared.directory import CycleDirectory
+from shared.directory import CycleDirectory, parsed_config
 from shared.envelope import Envelope, canonical_json
 from shared.ports import EventLog
 from shared.projection import Projection, View, apply_once
@@ -89,7 +88,7 @@ def board(known: Views, cycle_id: str, category_id: str, province: str) -> dict[
     """One provincial board as the live service would answer it, or None if the cycle or category
     was not known (yet)."""
     cycle = known.cycles.get(cycle_id)
-    category = CycleConfig.model_validate(cycle["config"]).category(category_id) if cycle else None
+    category = parsed_config(cycle["config"]).category(category_id) if cycle else None
     if category is None:
         return None
     standings = [s for _id, s in sorted(known.standings.items()) if _on_board(s, cycle_id, category_id, province)]

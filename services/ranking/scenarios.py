@@ -28,7 +28,7 @@ from shared.commands import Aggregate, CommandBody, Rejected
 from shared.contracts.base import Id
 from shared.contracts.cycle_config import CycleConfig
 from shared.contracts.ranking import PanellistExcluded, ScenarioSaved, ScenarioSpec, ScoresExcluded
-from shared.directory import CYCLES
+from shared.directory import CYCLES, parsed_config
 from shared.panel import NATIONAL, look_up_person
 from shared.projection import Projection, View
 from shared.shortlists import shortlist_key
@@ -76,7 +76,7 @@ class ExclusionState(BaseModel):
 
 
 def _config(cycle: dict | None) -> CycleConfig | None:
-    return CycleConfig.model_validate(cycle["config"]) if cycle else None
+    return parsed_config(cycle["config"]) if cycle else None
 
 
 class Scenarios(Aggregate[ScenarioState]):

@@ -32,6 +32,7 @@ from shared.contracts.cycle_config import CoverageRule, CycleConfig, Rubric
 from shared.contracts.interview import InterviewScoreAmended, InterviewScored
 from shared.contracts.ranking import CorrectedFigure, ScenarioSpec
 from shared.contracts.scoring import IndicatorScored, ScoreAmended
+from shared.directory import parsed_config
 from shared.envelope import Envelope
 
 SCORE_EVENTS = (IndicatorScored, ScoreAmended, InterviewScored, InterviewScoreAmended)
@@ -97,7 +98,7 @@ def shadow(known: Views, cycle_id: str, spec: ScenarioSpec, label: str = "scenar
     cycle = known.cycles.get(cycle_id)
     if cycle is None:
         raise ScenarioInvalid("unknown_cycle", f"no cycle {cycle_id} in the log")
-    config = scenario_config(CycleConfig.model_validate(cycle["config"]), spec)
+    config = scenario_config(parsed_config(cycle["config"]), spec)
     unknown = sorted(set(spec.figures) - {c for c, s in known.standings.items() if s.get("cycle_id") == cycle_id})
     if unknown:
         raise ScenarioInvalid("unknown_candidate", f"no candidates {unknown} in cycle {cycle_id}")
@@ -140,7 +141,7 @@ class _Causes:
 
     def __init__(self, known: Views, cycle_id: str, spec: ScenarioSpec, events: dict) -> None:
         self.known, self.spec, self.events = known, spec, events
-        self.config = CycleConfig.model_validate(known.cycles[cycle_id]["config"])
+        self.config = parsed_config(known.cycles[cycle_id]["config"])
         self.changed = scenario_config(self.config, spec)
 
     def __call__(self, candidate_id: str, indicators: dict[str, dict]) -> list[dict[str, Any]]:

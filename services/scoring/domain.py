@@ -13,7 +13,7 @@ from shared.board_status import look_up_board, require_open
 from shared.commands import Aggregate, Rejected
 from shared.contracts.cycle_config import CoverageRule, CycleConfig, Rubric
 from shared.contracts.scoring import IndicatorScored, ScoreAmended, ScoreConfirmed, ScoreFlaggedForReview
-from shared.directory import CYCLES, Registered, look_up
+from shared.directory import CYCLES, Registered, look_up, parsed_config
 from shared.judging import score_value
 from shared.panel import look_up_person, require_panellist
 
@@ -114,7 +114,7 @@ class CandidateScores(Aggregate[ScoreSheet]):
             return None
         if isinstance(command, ScoreFromFigure):
             cycle = await store.get(CYCLES, command.cycle_id)
-            return CycleConfig.model_validate(cycle["config"]) if cycle else None
+            return parsed_config(cycle["config"]) if cycle else None
         registered = await look_up(store, command.candidate_id)
         cycle_id = registered.candidate["cycle_id"] if registered.candidate else ""
         amending = isinstance(command, (AmendScore, ConfirmScore))

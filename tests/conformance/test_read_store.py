@@ -64,6 +64,21 @@ async def test_ensure_index_and_ping(read_store):
     await read_store.ping()
 
 
+async def test_an_indexed_collection_finds_the_same_before_and_after_a_drop(read_store):
+    await read_store.ensure_index("c__g2", ["group", "rank"])
+    for doc_id, group, rank in [("a", "x", 1), ("b", "x", 2), ("c", "y", 1), ("d", "x", 1)]:
+        await read_store.put("c__g2", doc_id, {"group": group, "rank": rank})
+        await read_store.put("other", doc_id, {"group": group, "rank": rank})
+    assert [d["_id"] for d in await read_store.find("c__g2", {"group": "x", "rank": 1})] == ["a", "d"]
+    assert [d["_id"] for d in await read_store.find("c__g2", {"rank": 1})] == ["a", "c", "d"]  # not the index's first
+    await read_store.drop("c__g2")
+    assert await read_store.find("c__g2", {"group": "x"}) == []
+    await read_store.ensure_index("c__g2", ["group", "rank"])  # again, after the drop
+    await read_store.put("c__g2", "e", {"group": "x", "rank": 1})
+    assert [d["_id"] for d in await read_store.find("c__g2", {"group": "x", "rank": 1})] == ["e"]
+    assert len(await read_store.find("other", {"group": "x"})) == 3
+
+
 async def test_put_if_revision_creates_only_when_absent_or_at_revision_zero(read_store):
     assert await read_store.put_if_revision("c", "k", {"_revision": 0, "v": "a"}, 0) is True
     assert await read_store.put_if_revision("c", "k", {"_revision": 1, "v": "b"}, 0) is True  # stored at revision 0

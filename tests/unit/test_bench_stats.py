@@ -66,6 +66,8 @@ def test_the_report_renders_every_section_from_raw_results_and_names_missed_targ
     window = {"requests": 10, "errors": {}, "per_s": 50.0, "p50_ms": 10.0, "p99_ms": 30.0}
     cycle = {"e2e_seconds": 100.0, "candidates": 100, "events": 1000, "seconds_per_stage": {"registration": 1.0},
              "queries": {"leaderboard": [window] * 3, "explanation": [window] * 3}, "commands": [window] * 3,
+             "paced": {"every_s": 1.0, "leaderboard": [{**window, "p99_ms": 8.0}] * 3,
+                       "explanation": [window] * 3, "commands": [{**window, "requests": 0, "errors": {"409": 3}}] * 3},
              "peak_rss_mib": {"ranking": 120.0}}
     peer_run = {"events": 40, "append_per_s": 10.0, "replay_per_s": 20.0}
     stage = lambda result: {"load_before": "1.0", "load_after": "2.0", "result": result}
@@ -92,4 +94,7 @@ def test_the_report_renders_every_section_from_raw_results_and_names_missed_targ
     assert "| embedded | 38 provinces, 2,186 candidates (3 villages and 40 employers per province) | 8 |" in text
     assert "| 420 s |" in text and "9,000 scores" in text and "missed: 1.4x the target" in text
     assert "Profile of scoring through the embedded national cycle (py-spy, 67 Hz, the whole run; % of samples)" in text
+    assert "| embedded | closed loop | leaderboard query | 10 ms (min 10, max 10; 3 runs) |" in text
+    assert "| embedded | paced: 1 every 1 s per client | leaderboard query |" in text and "| < 20 ms | met |" in text
+    assert "| embedded | paced: 1 every 1 s per client | score command | - | - | - | < 100 ms | no answers; errors {'409': 9} |" in text
     assert render(results) == text
