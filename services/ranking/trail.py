@@ -15,6 +15,7 @@ where each envelope is the event's envelope as recorded (JSON), so its hash can 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from shared.codec import decode
 from shared.contracts.base import DomainEvent
@@ -77,4 +78,12 @@ class AuditTrail(Projection):
 def decoded(trail: dict | None) -> list[tuple[Envelope, DomainEvent]]:
     """A trail's envelopes and their events (payloads upcast to this reader's contracts). An entry
     whose hash no longer matches its fields raises PoisonRecord: a trail is evidence, never guessed at."""
-    return [decode(canonical_json(entry)) for entry in (trail or {}).get("events", [])]
+    return [_recorded(canonical_json(entry)) for entry in (trail or {}).get("events", [])]
+
+
+@lru_cache(maxsize=8192)
+def _recorded(text: bytes) -> tuple[Envelope, DomainEvent]:
+    """One recorded envelope, decoded: a function of its bytes alone (the models are frozen), so the
+    trails every explanation reads again, its cycle's above all, are decoded once per process. A
+    refusal (PoisonRecord) is raised each time, never kept."""
+    return decode(text)

@@ -299,6 +299,16 @@ def test_a_tampered_entry_does_not_decode():
         decoded(forged)
 
 
+def test_a_trail_read_again_is_decoded_once_and_a_forgery_of_it_refused_every_time():
+    trail = demo_facts().trails()["kab-bogor"]
+    first, again = decoded(trail), decoded({**trail, "events": [dict(e) for e in trail["events"]]})
+    assert all(a is b for a, b in zip(first, again)) and len(first) == len(again)
+    forged = {**trail, "events": [{**e, "actor": {**e["actor"], "id": "someone-else"}} for e in trail["events"]]}
+    for _ in range(2):
+        with pytest.raises(PoisonRecord, match="hash mismatch"):
+            decoded(forged)
+
+
 # --- the explanation -------------------------------------------------------------------------------
 
 def test_the_chain_lists_every_fact_in_order_with_who_when_and_what():
