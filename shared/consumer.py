@@ -49,8 +49,10 @@ class ConsumerLoop:
         handler: Handler | None,
         dead_letters: DeadLetters,
         batch_handler: BatchHandler | None = None,
+        max_records: int = 500,
     ) -> None:
         self._service = service
+        self._max_records = max_records
         self._log = log_
         self._group = group
         self._topics = list(topics)
@@ -80,7 +82,7 @@ class ConsumerLoop:
 
     async def _consume(self, subscription) -> None:
         while not self._stopping.is_set():
-            records = await subscription.poll(max_records=500, timeout=0.2)
+            records = await subscription.poll(max_records=self._max_records, timeout=0.2)
             self.joined = self.joined or subscription.joined
             if records:
                 await self._settled(records)

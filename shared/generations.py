@@ -26,6 +26,7 @@ from shared.projection import ProjectionReaction, Reaction, apply_batch, event_h
 CONTROL = "read_model_generations"
 PROGRESS = "read_model_progress"
 FIRST = 1
+BATCH = 5000  # records a projection loop takes at once: each touched document is written once per batch
 log = get_logger(__name__)
 
 
@@ -173,7 +174,7 @@ class Generations:
         handler = event_handler(reactions, rt.dead_letters)
         group = f"{ns}.{rt.spec.name}.projections" + ("" if generation == FIRST else f".g{generation}")
         loop = ConsumerLoop(rt.spec.name, rt.log, group, self._sources, handler, rt.dead_letters,
-                            batch_handler=self._tracking(generation, handler, reactions))
+                            batch_handler=self._tracking(generation, handler, reactions), max_records=BATCH)
         self._loops[generation] = (loop, asyncio.create_task(loop.run(), name=f"{rt.spec.name}-g{generation}"))
         log.info("read model generation following", generation=generation)
 
