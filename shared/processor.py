@@ -17,9 +17,10 @@ had stored before losing is kept, outbox included: whoever next loads that docum
 from __future__ import annotations
 
 import asyncio
-from functools import partial
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -29,6 +30,7 @@ from shared.commands import Aggregate, CommandMessage, Outcome, Rejected
 from shared.envelope import Envelope, seal
 from shared.logging import bind_correlation, get_logger
 from shared.metrics import COMMANDS, decided, produced
+from shared.pause import pause
 from shared.ports import REVISION, EventLog, ReadStore, Record, Unavailable
 from shared.consumer import DeadLetters, handle_or_park
 
@@ -39,6 +41,28 @@ log = get_logger(__name__)
 
 class LostOwnership(Unavailable):
     """Another instance stored the aggregate first: this one no longer owns the command partition."""
+
+
+class LocalDecisions:
+    """Wakes a request of this process that waits for its command's decision as soon as this process
+    has stored the outcome (the owner of the command's partition is most often the instance that took
+    the request). Only a hint: a command decided by another instance is found by polling the store."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, asyncio.Event] = {}
+
+    @contextlib.contextmanager
+    def awaited(self, command_id: str) -> Iterator[asyncio.Event]:
+        woken = self._waiting.setdefault(command_id, asyncio.Event())
+        try:
+            yield woken
+        finally:
+            self._waiting.pop(command_id, None)
+
+    def stored(self, command_id: str) -> None:
+        woken = self._waiting.get(command_id)
+        if woken is not None:
+            woken.set()
 
 
 class _Batch:
@@ -60,8 +84,10 @@ class CommandProcessor:
         dead_letters: DeadLetters,
         clock: Callable[[], datetime],
         new_id: Callable[[], str],
+        decisions: LocalDecisions | None = None,
     ) -> None:
         self._service = service
+        self._decisions = decisions or LocalDecisions()
         self._by_command = {c.NAME: a for a in aggregates for c in a.commands}
         self._body_types = {c.NAME: c for a in aggregates for c in a.commands}
         self._log = log_
@@ -190,6 +216,7 @@ class CommandProcessor:
             produced(self._service, self._events_topic, (headers["type"] for _key, _value, headers in items))
         for command_id, outcome in batch.outcomes.items():
             await self._store.insert_if_absent(OUTCOMES, command_id, outcome)
+            self._decisions.stored(command_id)
         for doc_id, doc in batch.docs.items():
             # if this loses, another instance has moved on from this revision: it loaded the document,
             # outbox and all, and published that first; an unconditional put could roll it back
@@ -230,7 +257,11 @@ def _check_version(message: CommandMessage, version: int) -> None:
         )
 
 
-async def wait_for_outcome(store: ReadStore, command_id: str, timeout: float) -> Outcome | None:
+async def wait_for_outcome(
+    store: ReadStore, command_id: str, timeout: float, woken: asyncio.Event | None = None
+) -> Outcome | None:
+    """The command's outcome once stored, polled ever less often (up to every 0.1 s); `woken`
+    (`LocalDecisions.awaited`) ends a wait between two polls as soon as this process stores it."""
     delay, deadline = 0.005, asyncio.get_running_loop().time() + timeout
     while True:
         doc = await store.get(OUTCOMES, command_id)
@@ -238,7 +269,7 @@ async def wait_for_outcome(store: ReadStore, command_id: str, timeout: float) ->
             return Outcome.model_validate({k: v for k, v in doc.items() if k != "_id"})
         if asyncio.get_running_loop().time() >= deadline:
             return None
-        await asyncio.sleep(delay)
+        await pause(delay, woken)
         delay = min(delay * 1.5, 0.1)
 
 

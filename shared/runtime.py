@@ -17,7 +17,7 @@ from shared.commands import Aggregate, CommandBody, CommandMessage, Outcome
 from shared.consumer import ConsumerLoop, DeadLetters
 from shared.envelope import Actor
 from shared.ports import EventLog, ReadStore, Unavailable
-from shared.processor import OUTCOMES, CommandProcessor, wait_for_outcome
+from shared.processor import OUTCOMES, CommandProcessor, LocalDecisions, wait_for_outcome
 from shared.generations import Generations, ReadModels
 from shared.projection import Reaction, event_handler
 from shared.settings import Settings
@@ -60,6 +60,7 @@ class Runtime:
         self.dead_letters = DeadLetters(spec.name, self.log, topics.dead_letters(ns, spec.name))
         self.commands_topic = topics.commands(ns, spec.name)
         self._loops: list[ConsumerLoop] = []
+        self.decisions = LocalDecisions()  # wakes the requests waiting here for a decision made here
         self._tasks: list[asyncio.Task] = []
 
     async def start(self) -> None:
@@ -86,6 +87,7 @@ class Runtime:
                 self.dead_letters,
                 clock=utc_now,
                 new_id=new_event_id,
+                decisions=self.decisions,
             )
             loops.append(
                 ConsumerLoop(
@@ -136,8 +138,9 @@ class Runtime:
         known = await self.store.get(OUTCOMES, command_id)
         if known is not None:
             return Outcome.model_validate({k: v for k, v in known.items() if k != "_id"})
-        await self.send(body, actor, correlation_id, command_id, expected_version)
-        outcome = await wait_for_outcome(self.store, command_id, self.settings.command_timeout)
+        with self.decisions.awaited(command_id) as woken:
+            await self.send(body, actor, correlation_id, command_id, expected_version)
+            outcome = await wait_for_outcome(self.store, command_id, self.settings.command_timeout, woken)
         if outcome is None:
             raise Unavailable(f"command {command_id} is queued but not yet decided; retry with the same key")
         return outcome

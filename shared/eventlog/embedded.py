@@ -15,6 +15,7 @@ import zlib
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
+from shared.pause import pause
 from shared.ports import EventLog, Record, Subscription, TopicSpec
 from shared.sqlite_file import SqliteFile
 
@@ -51,6 +52,18 @@ class EmbeddedEventLog(EventLog):
         self._db = SqliteFile(path)
         self._partitions: dict[str, int] = {}
         self._local_appends = 0
+        self._readers: dict[str, set[asyncio.Event]] = {}
+
+    def wake_on_append(self, topics: Sequence[str], woken: asyncio.Event, wake: bool = True) -> None:
+        """Set `woken` whenever this log appends to one of `topics` (or stop, with `wake=False`), so
+        that a reader of this process (the owner's deciders reading the commands its own API appends)
+        need not wait out its pause between polls. Appends by other processes are seen by polling."""
+        for topic in topics:
+            readers = self._readers.setdefault(topic, set())
+            if wake:
+                readers.add(woken)
+            else:
+                readers.discard(woken)
 
     async def change_marker(self) -> tuple[int, int]:
         """Changes whenever anything was appended since: by another process (SQLite's data_version)
@@ -116,6 +129,8 @@ class EmbeddedEventLog(EventLog):
 
         positions = await self._db.transaction(_append)
         self._local_appends += 1
+        for woken in self._readers.get(topic, ()):
+            woken.set()
         return positions
 
     def subscribe(self, group: str, topics: Sequence[str]) -> Subscription:
@@ -214,6 +229,7 @@ class EmbeddedSubscription(Subscription):
         self._positions: dict[str, dict[int, int]] = {}  # topic -> partition -> next offset
         self._lease_checked = 0.0
         self._marker: tuple[int, int] | None = None  # the log's change marker at the last fetch
+        self._woken: asyncio.Event | None = None  # set by an append through this log to one of the topics
 
     async def _refresh_leases(self) -> None:
         if time.monotonic() - self._lease_checked < LEASE_SECONDS / 3:
@@ -229,7 +245,11 @@ class EmbeddedSubscription(Subscription):
 
     async def poll(self, max_records: int = 500, timeout: float = 0.2) -> list[Record]:
         deadline = time.monotonic() + timeout
+        if self._woken is None:
+            self._woken = asyncio.Event()
+            self._log.wake_on_append(self._topics, self._woken)
         while True:
+            self._woken.clear()  # before the marker is read: an append after that cuts the pause short
             await self._refresh_leases()
             self.joined = True
             marker = await self._log.change_marker()
@@ -241,7 +261,7 @@ class EmbeddedSubscription(Subscription):
                     self._marker = None  # more may be waiting
             if records or time.monotonic() >= deadline:
                 return records
-            await asyncio.sleep(min(0.02, max(0.0, deadline - time.monotonic())))
+            await pause(min(0.02, max(0.0, deadline - time.monotonic())), self._woken)
 
     async def _fetch(self, max_records: int) -> list[Record]:
         records: list[Record] = []
@@ -264,6 +284,8 @@ class EmbeddedSubscription(Subscription):
             await self._log.commit(self._group, positions)
 
     async def close(self) -> None:
+        if self._woken is not None:
+            self._log.wake_on_append(self._topics, self._woken, wake=False)
         for topic in list(self._positions):
             await self._log.release_lease(self._group, topic, self._owner)
         self._positions.clear()

@@ -12,7 +12,7 @@ from shared.commands import Aggregate, CommandBody, CommandMessage, Rejected
 from shared.consumer import DeadLetters
 from shared.contracts.base import DomainEvent
 from shared.envelope import Actor
-from shared.processor import CommandProcessor
+from shared.processor import CommandProcessor, LocalDecisions
 
 NOW = datetime(2024, 2, 20, 9, 0, tzinfo=UTC)
 
@@ -70,9 +70,11 @@ def bump(command_id: str, counter: str, by: int) -> bytes:
     ).model_dump_json().encode()
 
 
-def processor(service: str, event_log, store, counter: Counter) -> CommandProcessor:
+def processor(
+    service: str, event_log, store, counter: Counter, decisions: LocalDecisions | None = None
+) -> CommandProcessor:
     """A processor deciding `t.commands` into `t.events`, parking in `t.dlq`."""
     return CommandProcessor(
         service, [counter], event_log, store, "t.events", DeadLetters(service, event_log, "t.dlq"),
-        clock=lambda: NOW, new_id=lambda: uuid.uuid4().hex,
+        clock=lambda: NOW, new_id=lambda: uuid.uuid4().hex, decisions=decisions,
     )

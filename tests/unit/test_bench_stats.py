@@ -96,5 +96,6 @@ def test_the_report_renders_every_section_from_raw_results_and_names_missed_targ
     assert "Profile of scoring through the embedded national cycle (py-spy, 67 Hz, the whole run; % of samples)" in text
     assert "| embedded | closed loop | leaderboard query | 10 ms (min 10, max 10; 3 runs) |" in text
     assert "| embedded | paced: 1 every 1 s per client | leaderboard query |" in text and "| < 20 ms | met |" in text
-    assert "| embedded | paced: 1 every 1 s per client | score command | - | - | - | < 100 ms | no answers; errors {'409': 9} |" in text
+    assert ("| embedded | paced: 1 every 1 s per client | score command | - | - | - | < 100 ms "
+            "| no answers; errors {'409': 9} |") in text
     assert render(results) == text
