@@ -115,6 +115,12 @@ def load_commands(urls: dict[str, str], chains: list[dict], seconds: float, ever
     return windows(amend, len(chains), seconds, every, WINDOWS)
 
 
+def _stage_ends(stage: str, done: int, total: int) -> None:
+    """Progress on stderr, one line per stage that ends (a long run can be followed)."""
+    if done == total:
+        print(f"[bench] {time.strftime('%H:%M:%S')} {stage}: {total} done", file=sys.stderr, flush=True)
+
+
 @contextmanager
 def played(backend: str, the_plan, people: int, prefix: str, started=lambda services, data: None):
     """Five service processes on `backend`, the plan played through their APIs by `people` at once;
@@ -129,7 +135,7 @@ def played(backend: str, the_plan, people: int, prefix: str, started=lambda serv
         started(services, data)
         api = Api(services.urls(), "organiser-1", "organiser", services.jwt_secret)
         began = time.perf_counter()
-        summary = Simulation(api, the_plan, clients=people).play()
+        summary = Simulation(api, the_plan, _stage_ends, clients=people).play()
         result: dict = {"backend": backend, "people": people, "e2e_seconds": time.perf_counter() - began,
                         "candidates": summary["candidates"], "seconds_per_stage": summary["seconds_per_stage"],
                         "counts": summary["counts"], "chains_intact": summary["chains_intact"]}

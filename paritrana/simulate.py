@@ -186,6 +186,18 @@ class Ledger:
     retries: int = 0  # requests sent again after a lost connection or a 502/503/504
     unavailable: int = 0  # of those, answers 503 (with Retry-After)
     before_command: Callable[[int], None] = lambda n: None  # called with the command's number before it is sent
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def counted(self) -> int:
+        """Counts a command about to be sent; its number (people acting at once count under a lock)."""
+        with self._lock:
+            self.commands += 1
+            return self.commands
+
+    def retried(self, unavailable: bool) -> None:
+        with self._lock:
+            self.retries += 1
+            self.unavailable += unavailable
 
 
 class RetryingApi(Api):
@@ -219,15 +231,13 @@ class RetryingApi(Api):
                     raise
                 wait = 0.25
                 if status == 503:
-                    self.ledger.unavailable += 1
                     wait = min(2.0, float(exc.response.headers.get("Retry-After", "0.25")))
-                self.ledger.retries += 1
+                self.ledger.retried(unavailable=status == 503)
                 time.sleep(wait)
 
     def _command(self, key: str | None, call: Callable[[str], dict]) -> dict:
         key = key or uuid.uuid4().hex
-        self.ledger.commands += 1
-        self.ledger.before_command(self.ledger.commands)
+        self.ledger.before_command(self.ledger.counted())
         try:
             answer = self._retried(lambda: call(key))
         except ApiError as refused:
@@ -291,27 +301,31 @@ class Simulation:
         return self.summary()
 
     def _each(self, stage: str, items: list, act: Callable) -> None:
-        if self.clients <= 1:
-            for done, item in enumerate(items, start=1):
-                act(item)
+        self._map(act, items, stage)
+
+    def _map(self, fn: Callable, items: list, stage: str | None = None) -> list:
+        """`fn` over the items by `clients` people at once; the results in the items' order. With a
+        `stage`, progress is reported as each ends; the first failure cancels what has not started."""
+        def report(done: int) -> None:
+            if stage:
                 self.progress(stage, done, len(items))
-            return
-        with ThreadPoolExecutor(self.clients, thread_name_prefix=f"sim-{stage}") as pool:
-            futures = [pool.submit(act, item) for item in items]
+
+        if self.clients <= 1:
+            results = []
+            for item in items:
+                results.append(fn(item))
+                report(len(results))
+            return results
+        with ThreadPoolExecutor(self.clients, thread_name_prefix=f"sim-{stage or 'read'}") as pool:
+            futures = [pool.submit(fn, item) for item in items]
             try:
                 for done, future in enumerate(as_completed(futures), start=1):
                     future.result()
-                    self.progress(stage, done, len(items))
+                    report(done)
             except BaseException:
                 pool.shutdown(cancel_futures=True)
                 raise
-
-    def _map(self, fn: Callable, items: list) -> list:
-        """`fn` over the items by `clients` people at once (reads); the results in the items' order."""
-        if self.clients <= 1:
-            return [fn(item) for item in items]
-        with ThreadPoolExecutor(self.clients, thread_name_prefix="sim-read") as pool:
-            return list(pool.map(fn, items))
+            return [future.result() for future in futures]
 
     def register(self) -> None:
         organiser = self.as_("organiser-1", "organiser")
@@ -494,7 +508,7 @@ class Simulation:
 
     def _interview(self, item: tuple[str, str]) -> None:
         category, candidate_id = item
-        c = next(x for x in self.plan.candidates if x.id == candidate_id)
+        c = self.plan.candidates[self._number[candidate_id]]
         secretary = self.as_(person(SECRETARY, c.province), "committee-secretary", c.province)
         panel = [person(p, c.province) for p in INTERVIEWERS]
         principal = {"name": "Chief executive", "position": "CEO"} if c.kind == "business" else {

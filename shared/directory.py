@@ -6,6 +6,8 @@ never to decide an aggregate's own state.
 
 from __future__ import annotations
 
+import copy
+
 from shared.contracts.cycle_config import CycleConfig
 from shared.commands import Rejected
 from shared.contracts.registration import CandidateRegistered, CandidateWithdrawn, CycleOpened, CycleStageAdvanced
@@ -29,7 +31,7 @@ def parsed_config(config: dict) -> CycleConfig:
     model = CycleConfig.model_validate(config)
     if len(_PARSED) >= _PARSED_MAX:
         _PARSED.clear()
-    _PARSED[cycle_id] = (config, model)
+    _PARSED[cycle_id] = (copy.deepcopy(config), model)  # a copy: the caller's dict may yet change
     return model
 
 

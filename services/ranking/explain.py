@@ -203,7 +203,9 @@ def _live(live_board: dict | None, candidate_id: str) -> dict[str, Any] | None:
 
 
 def registration_of(candidate_trail: dict | None) -> CandidateRegistered | None:
-    return _last(decoded(candidate_trail), CandidateRegistered)
+    """The trail's last registration, decoding (and checking) that entry alone: `explain` checks the rest."""
+    entries = [e for e in (candidate_trail or {}).get("events", []) if e.get("type") == CandidateRegistered.TYPE]
+    return _last(decoded({"events": entries[-1:]}), CandidateRegistered)
 
 
 def explain(candidate_trail: dict, cycle_trail: dict, board_trail: dict | None = None,

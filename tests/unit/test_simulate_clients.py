@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from paritrana.simulate import Simulation, plan
+from paritrana.simulate import Ledger, Simulation, plan
 
 
 class Recorder:
@@ -61,3 +61,31 @@ def test_a_failure_stops_the_stage_and_reaches_the_caller():
     with pytest.raises(RuntimeError, match="refused"):
         simulation._each("assessment", list(range(200)), act)
     assert len(done) < 199  # the rest were cancelled, not all played
+
+
+def test_reads_by_many_people_come_back_in_the_items_order_with_progress_only_for_a_stage():
+    reported: list[tuple[str, int, int]] = []
+    simulation = Simulation(Recorder(), plan(3, villages=4, employers=30), lambda *p: reported.append(p), clients=4)
+    items = list(range(40))
+    assert simulation._map(lambda n: (time.sleep(0.001 * (n % 3)), n * n)[1], items) == [n * n for n in items]
+    assert reported == []
+    simulation._map(lambda n: n, items, "interview")
+    assert sorted(done for _stage, done, _total in reported) == list(range(1, 41))
+
+
+def test_the_ledger_counts_every_command_and_retry_of_people_acting_at_once():
+    ledger = Ledger()
+    numbers: list[int] = []
+
+    def send(_n: int) -> None:
+        for _ in range(200):
+            numbers.append(ledger.counted())
+            ledger.retried(unavailable=True)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (ledger.commands, ledger.retries, ledger.unavailable) == (1600, 1600, 1600)
+    assert sorted(numbers) == list(range(1, 1601))  # each command its own number
