@@ -32,7 +32,7 @@ from bench.procs import peak_rss_mib
 from paritrana.client import Api
 from paritrana.launcher import cluster
 from paritrana.scenario import advance, appoint_panel, demo_config, open_cycle, register
-from paritrana.simulate import Simulation, plan
+from paritrana.simulate import RetryingApi, Simulation, plan
 
 LOAD_PROVINCE = "jawa-barat"
 INDICATORS = ("policy", "implementation")
@@ -123,9 +123,10 @@ def _stage_ends(stage: str, done: int, total: int) -> None:
 
 @contextmanager
 def played(backend: str, the_plan, people: int, prefix: str, started=lambda services, data: None):
-    """Five service processes on `backend`, the plan played through their APIs by `people` at once;
-    yields (cluster, api, result), the result holding the cycle's figures. Stops the cluster after.
-    `started(cluster, data directory)` is called once the services are up, before the play."""
+    """Five service processes on `backend`, the plan played through their APIs by `people` at once
+    (a request answered 503 or cut off is sent again with the same key, as a client must; the result
+    counts those); yields (cluster, api, result), the result holding the cycle's figures. Stops the
+    cluster after. `started(cluster, data directory)` is called once the services are up, before the play."""
     data = Path(tempfile.mkdtemp(prefix=f"paritrana-bench-{prefix}-"))
     env = {"PARITRANA_BACKEND": backend, "PARITRANA_NAMESPACE": f"bench{prefix[:4]}{backend[0]}{int(time.time())}",
            "PARITRANA_DATA_DIR": str(data), "PARITRANA_LOG_LEVEL": "WARNING"}
@@ -133,12 +134,14 @@ def played(backend: str, the_plan, people: int, prefix: str, started=lambda serv
     services.start()
     try:
         started(services, data)
-        api = Api(services.urls(), "organiser-1", "organiser", services.jwt_secret)
+        # a command answered 503 (queued, not yet decided) is sent again with the same key, as a client must
+        api = RetryingApi(services.urls(), "organiser-1", "organiser", services.jwt_secret, patience=600)
         began = time.perf_counter()
         summary = Simulation(api, the_plan, _stage_ends, clients=people).play()
         result: dict = {"backend": backend, "people": people, "e2e_seconds": time.perf_counter() - began,
                         "candidates": summary["candidates"], "seconds_per_stage": summary["seconds_per_stage"],
                         "counts": summary["counts"], "chains_intact": summary["chains_intact"]}
+        result.update(commands=api.ledger.commands, retries=api.ledger.retries, unavailable=api.ledger.unavailable)
         result["events"] = sum(summary["events_per_topic"].values()) if isinstance(
             summary["events_per_topic"], dict) else summary["events_per_topic"]
         yield services, api, result

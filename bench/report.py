@@ -90,11 +90,12 @@ def _national(results: dict) -> list[str]:
         counts = r.get("counts", {})
         stages = ", ".join(f"{k} {v:.0f} s" for k, v in r["seconds_per_stage"].items())
         rss = max(r.get("peak_rss_mib", {}).values(), default=0)
+        resent = f"; {r['retries']:,} sent again ({r['unavailable']:,} after a 503)" if r.get("retries") else ""
         rows.append([backend, f"{r['provinces']} provinces, {r['candidates']:,} candidates "
                               f"({r['villages_per_province']} villages and {r['employers_per_province']} employers "
                               "per province)", str(r["people"]), f"{r['events']:,}",
                      f"{counts.get('scores', 0):,} scores, {counts.get('amendments', 0):,} amendments, "
-                     f"{counts.get('interview scores', 0):,} interview scores",
+                     f"{counts.get('interview scores', 0):,} interview scores{resent}",
                      f"{r['e2e_seconds']:.0f} s", stages, f"{rss:.0f} MiB",
                      verdict(r["e2e_seconds"], TARGETS["e2e"][backend], higher_is_better=False)])
     if not rows:

@@ -82,6 +82,7 @@ def test_the_report_renders_every_section_from_raw_results_and_names_missed_targ
                           "national-embedded": stage({**cycle, "people": 8, "provinces": 38, "candidates": 2186,
                                                       "villages_per_province": 3, "employers_per_province": 40,
                                                       "e2e_seconds": 420.0, "counts": {"scores": 9000},
+                                                      "retries": 12, "unavailable": 10,
                                                       "profiles": {"scoring": rebuild["profile"]}})}}
     text = render(results)
     for heading in ("## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6."):
@@ -93,6 +94,7 @@ def test_the_report_renders_every_section_from_raw_results_and_names_missed_targ
     assert "decode (shared/codec.py) 40.0%" in text
     assert "| embedded | 38 provinces, 2,186 candidates (3 villages and 40 employers per province) | 8 |" in text
     assert "| 420 s |" in text and "9,000 scores" in text and "missed: 1.4x the target" in text
+    assert "; 12 sent again (10 after a 503) |" in text
     assert "Profile of scoring through the embedded national cycle (py-spy, 67 Hz, the whole run; % of samples)" in text
     assert "| embedded | closed loop | leaderboard query | 10 ms (min 10, max 10; 3 runs) |" in text
     assert "| embedded | paced: 1 every 1 s per client | leaderboard query |" in text and "| < 20 ms | met |" in text
