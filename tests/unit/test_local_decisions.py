@@ -8,21 +8,10 @@ import asyncio
 
 import pytest
 
-from shared.eventlog.embedded import EmbeddedEventLog
-from shared.ports import TopicSpec
 from shared.pause import pause
 from shared.processor import OUTCOMES, CommandProcessor, LocalDecisions, wait_for_outcome
 from shared.readstore.embedded import EmbeddedReadStore
 from tests.unit.counter import Counter, bump, processor
-
-
-@pytest.fixture
-async def event_log(tmp_path):
-    log = EmbeddedEventLog(tmp_path / "events.sqlite")
-    await log.start()
-    await log.ensure_topics([TopicSpec("t.commands", 1), TopicSpec("t.events", 1), TopicSpec("t.dlq", 1)])
-    yield log
-    await log.close()
 
 
 @pytest.fixture

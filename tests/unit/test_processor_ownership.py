@@ -11,19 +11,8 @@ from collections import defaultdict
 import pytest
 
 from shared.envelope import Envelope
-from shared.eventlog.embedded import EmbeddedEventLog
-from shared.ports import TopicSpec
 from shared.processor import AGGREGATES, OUTCOMES, CommandProcessor, LostOwnership
 from tests.unit.counter import Bump, Counter, bump, processor
-
-
-@pytest.fixture
-async def event_log(tmp_path):
-    log = EmbeddedEventLog(tmp_path / "events.sqlite")
-    await log.start()
-    await log.ensure_topics([TopicSpec("t.commands", 1), TopicSpec("t.events", 1), TopicSpec("t.dlq", 1)])
-    yield log
-    await log.close()
 
 
 def instance(event_log, store, pause=None, refuse: bool = False) -> CommandProcessor:
