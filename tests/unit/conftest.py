@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from shared.eventlog.embedded import EmbeddedEventLog
-from shared.ports import TopicSpec
 from shared.readstore.embedded import EmbeddedReadStore
+from tests.unit.counter import counter_log
 
 
 @pytest.fixture
 async def event_log(tmp_path):
     """The log of the counter's processor (tests/unit/counter.py): its command, event and dead-letter topics."""
-    log = EmbeddedEventLog(tmp_path / "events.sqlite")
-    await log.start()
-    await log.ensure_topics([TopicSpec("t.commands", 1), TopicSpec("t.events", 1), TopicSpec("t.dlq", 1)])
-    yield log
-    await log.close()
+    async with counter_log(tmp_path / "events.sqlite") as log:
+        yield log
 
 
 @pytest.fixture

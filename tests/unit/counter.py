@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from pydantic import BaseModel
 
@@ -12,6 +15,8 @@ from shared.commands import Aggregate, CommandBody, CommandMessage, Rejected
 from shared.consumer import DeadLetters
 from shared.contracts.base import DomainEvent
 from shared.envelope import Actor
+from shared.eventlog.embedded import EmbeddedEventLog
+from shared.ports import TopicSpec
 from shared.processor import CommandProcessor, LocalDecisions
 
 NOW = datetime(2024, 2, 20, 9, 0, tzinfo=UTC)
@@ -68,6 +73,19 @@ def bump(command_id: str, counter: str, by: int) -> bytes:
         command_id=command_id, name="Bump", aggregate_id=counter, actor=Actor(id="o-1", role="organiser"),
         correlation_id="corr-1", issued_at=NOW - timedelta(seconds=1), body={"id": counter, "by": by},
     ).model_dump_json().encode()
+
+
+@contextlib.asynccontextmanager
+async def counter_log(path: Path, partitions: int = 1) -> AsyncIterator[EmbeddedEventLog]:
+    """An embedded log with the processor's topics: `t.commands` and `t.events` (`partitions` each), `t.dlq`."""
+    log = EmbeddedEventLog(path)
+    await log.start()
+    await log.ensure_topics([TopicSpec("t.commands", partitions), TopicSpec("t.events", partitions),
+                             TopicSpec("t.dlq", 1)])
+    try:
+        yield log
+    finally:
+        await log.close()
 
 
 def processor(

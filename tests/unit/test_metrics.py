@@ -14,11 +14,10 @@ from prometheus_client import REGISTRY, generate_latest
 
 from shared import metrics
 from shared.consumer import ConsumerLoop, DeadLetters
-from shared.eventlog.embedded import EmbeddedEventLog
-from shared.ports import TopicSpec, Unavailable
+from shared.ports import Unavailable
 from shared.readstore.embedded import EmbeddedReadStore
 from tests.conftest import eventually
-from tests.unit.counter import Counter, bump, processor
+from tests.unit.counter import Counter, bump, counter_log, processor
 
 NOW = datetime(2024, 2, 20, 9, 0, tzinfo=UTC)
 
@@ -35,11 +34,9 @@ def service() -> str:
 
 @pytest.fixture
 async def event_log(tmp_path):
-    log = EmbeddedEventLog(tmp_path / "events.sqlite")
-    await log.start()
-    await log.ensure_topics([TopicSpec("t.commands", 2), TopicSpec("t.events", 2), TopicSpec("t.dlq", 1)])
-    yield log
-    await log.close()
+    """Two partitions each: the lag is reported per partition."""
+    async with counter_log(tmp_path / "events.sqlite", partitions=2) as log:
+        yield log
 
 
 # --- what /metrics shows ---------------------------------------------------------------------
